@@ -1,0 +1,264 @@
+/*
+ * internal.h: names shared between the files of lib/ (prefix cl_).
+ * Nothing here is exported; see lib/libcalloc-lite.map.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CL_INTERNAL_H
+#define CL_INTERNAL_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "calloc-lite.h"
+
+#define CL_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define CL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CL_NOINLINE    __attribute__((noinline))
+#define CL_COLD        __attribute__((cold, noinline))
+#define CL_NORETURN    __attribute__((noreturn))
+
+/* The drop-in build keeps thread-local state in the static TLS block, as
+ * glibc requires of a replacement malloc (no __tls_get_addr, which may
+ * itself allocate).  The linked library uses the default model so that it
+ * can also be dlopen'd (Python's ctypes). */
+#ifdef CL_PRELOAD
+# define CL_TLS __thread __attribute__((tls_model("initial-exec")))
+#else
+# define CL_TLS __thread
+#endif
+
+_Static_assert(sizeof(void *) == 8 && sizeof(size_t) == 8,
+	       "libcalloc-lite supports 64-bit targets only");
+
+/* ------------------------------------------------------------------ */
+/* Geometry                                                             */
+
+#define CL_ALIGN        16u              /* alignof(max_align_t) */
+#define CL_HDR          16u              /* block header bytes */
+#define CL_MIN_BLOCK    32u              /* header + two free-list links */
+#define CL_PAGE         4096u
+#define CL_CHUNK_LOG2   22
+#define CL_CHUNK_SIZE   ((size_t)1 << CL_CHUNK_LOG2)  /* 4 MiB, aligned */
+#define CL_CHUNK_PAGES  (CL_CHUNK_SIZE / CL_PAGE)
+
+static inline size_t cl_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+static inline size_t cl_align_down(size_t n, size_t a) { return n & ~(a - 1); }
+
+/* ------------------------------------------------------------------ */
+/* Blocks                                                               */
+
+/*
+ * Every block handed out, cached or free starts with this header.  The
+ * user's pointer is (char *)block + CL_HDR, so it is 16-aligned when the
+ * block is.
+ *
+ * word: bits 0-3 flags, bits 4-47 the block size in bytes (a multiple of
+ *   16, header included), bits 48-63 a tag derived from the block's address
+ *   and a per-process secret (cl_tag).  A header whose tag does not match
+ *   was not written by us: the pointer is foreign or the header is corrupt.
+ * prev_size: valid only when CL_PREV_FREE is set; it is then the footer of
+ *   the free block just before this one and holds that block's size.  When
+ *   the previous block is in use these 8 bytes belong to it (its last usable
+ *   bytes), which is why a block of size S has S - 8 usable bytes.
+ * next_free/prev_free: valid only while CL_FREE is set (pool free lists).
+ *   While CL_CACHED is set the first word is the thread-cache link.
+ *
+ * Invariants (checked by cl_heap_check): no two adjacent pool blocks are
+ * both free; CL_PREV_FREE of a block equals CL_FREE of the one before it; at
+ * most one of CL_FREE, CL_CACHED, CL_LARGE is set.
+ */
+struct cl_block {
+	size_t prev_size;
+	size_t word;
+	struct cl_block *next_free;
+	struct cl_block *prev_free;
+};
+
+_Static_assert(__builtin_offsetof(struct cl_block, next_free) == CL_HDR,
+	       "user data starts right after the header");
+_Static_assert(sizeof(struct cl_block) == CL_MIN_BLOCK,
+	       "a free block's links fit in the smallest block");
+
+enum {
+	CL_FREE      = 1u << 0, /* in a pool free list */
+	CL_PREV_FREE = 1u << 1, /* the block before is free; prev_size valid */
+	CL_CACHED    = 1u << 2, /* held by a thread cache */
+	CL_LARGE     = 1u << 3, /* its own mapping; prev_size = offset into it */
+};
+#define CL_FLAGS     ((size_t)0xf)
+#define CL_TAG_SHIFT 48
+#define CL_SIZE_MASK ((((size_t)1 << CL_TAG_SHIFT) - 1) & ~CL_FLAGS)
+
+extern uint64_t cl_secret;     /* set once by cl_init, from AT_RANDOM */
+
+static inline size_t cl_tag(const struct cl_block *b)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)b ^ cl_secret) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> CL_TAG_SHIFT) << CL_TAG_SHIFT;
+}
+static inline size_t cl_bsize(const struct cl_block *b) { return b->word & CL_SIZE_MASK; }
+static inline bool cl_tag_ok(const struct cl_block *b)
+{
+	return (b->word & ~(CL_SIZE_MASK | CL_FLAGS)) == cl_tag(b);
+}
+static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
+{
+	b->word = cl_tag(b) | size | flags;
+}
+static inline void cl_set_flag(struct cl_block *b, size_t f) { b->word |= f; }
+static inline void cl_clear_flag(struct cl_block *b, size_t f) { b->word &= ~f; }
+static inline struct cl_block *cl_block_of(const void *p) { return (struct cl_block *)((char *)p - CL_HDR); }
+static inline void *cl_user(struct cl_block *b) { return (char *)b + CL_HDR; }
+static inline struct cl_block *cl_next_block(struct cl_block *b) { return (struct cl_block *)((char *)b + cl_bsize(b)); }
+/* Usable bytes: up to and including the next block's prev_size field. */
+static inline size_t cl_pool_usable(const struct cl_block *b) { return cl_bsize(b) - CL_HDR + sizeof(size_t); }
+
+/* Block size for a request of n bytes; 0 when n is absurd (overflow). */
+static inline size_t cl_request_to_bsize(size_t n)
+{
+	if (CL_UNLIKELY(n > ((size_t)1 << 47)))
+		return 0;
+	size_t s = cl_align_up(n + CL_HDR - sizeof(size_t), CL_ALIGN);
+	return s < CL_MIN_BLOCK ? CL_MIN_BLOCK : s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Size classes (sizeclass.c): what thread caches hold.                 */
+
+#define CL_CLASSES       103     /* 63 linear (32..1024 by 16), 40 geometric */
+#define CL_SMALL_MAX     32768u  /* largest block size a thread cache holds */
+#define CL_SMALL_REQ_MAX (CL_SMALL_MAX - CL_HDR + sizeof(size_t))
+
+extern const uint8_t cl_class_up[CL_SMALL_MAX / CL_ALIGN + 1];   /* by ceil(bsize/16) */
+extern const uint8_t cl_class_down[CL_SMALL_MAX / CL_ALIGN + 1]; /* by bsize/16 */
+extern const uint32_t cl_class_size[CL_CLASSES];
+extern const uint16_t cl_class_limit[CL_CLASSES];
+
+/* ------------------------------------------------------------------ */
+/* Thread caches (tcache.c)                                             */
+
+struct cl_bin {
+	struct cl_block *head; /* singly linked through next_free */
+	uint32_t count;
+};
+
+struct cl_tcache {
+	struct cl_bin bin[CL_CLASSES];
+	uint8_t state;         /* CL_TC_NEW, CL_TC_LIVE or CL_TC_DEAD */
+};
+enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
+
+extern CL_TLS struct cl_tcache cl_tc;
+
+void *cl_tcache_refill(unsigned cls);            /* malloc slow path */
+void cl_tcache_flush(struct cl_bin *bin, unsigned keep);
+void cl_tcache_drain_all(void);
+
+/* ------------------------------------------------------------------ */
+/* The pool (pool.c): chunks, TLSF free lists, split, coalesce.         */
+
+/* Set by cl_pool_alloc when zeroing can skip [lo, hi): pages known zero. */
+struct cl_zero_hint {
+	char *lo, *hi;
+};
+
+extern pthread_mutex_t cl_pool_lock;
+
+/* All of these but cl_pool_owns expect cl_pool_lock held. */
+struct cl_block *cl_pool_alloc(size_t bsize, struct cl_zero_hint *z);
+struct cl_block *cl_pool_alloc_aligned(size_t bsize, size_t align);
+void cl_pool_free(struct cl_block *b);
+bool cl_pool_grow_in_place(struct cl_block *b, size_t bsize);
+void cl_pool_shrink_in_place(struct cl_block *b, size_t bsize);
+int cl_pool_reserve(size_t bytes);
+int cl_pool_trim(size_t pad);
+void cl_pool_fork_child(void);
+
+struct cl_pool_stats {
+	size_t chunks, chunk_bytes, free_bytes, released_bytes, free_blocks;
+};
+void cl_pool_stats(struct cl_pool_stats *s);
+void cl_pool_print(void);
+int cl_pool_check(void);
+
+/* ------------------------------------------------------------------ */
+/* Large blocks (large.c): one mapping each.                            */
+
+void *cl_large_alloc(size_t n, size_t align);
+void cl_large_free(struct cl_block *b);
+void *cl_large_realloc(struct cl_block *b, size_t n);
+static inline size_t cl_large_usable(const struct cl_block *b)
+{
+	return cl_bsize(b) - b->prev_size - CL_HDR;
+}
+
+/* ------------------------------------------------------------------ */
+/* OS pages (os.c): the only file that calls mmap, munmap, madvise or  */
+/* mremap.                                                              */
+
+void *cl_os_map(size_t size);                    /* NULL on failure */
+void *cl_os_map_aligned(size_t size, size_t align);
+void cl_os_unmap(void *p, size_t size);
+void cl_os_release(void *p, size_t size);        /* MADV_DONTNEED */
+void *cl_os_remap(void *p, size_t old, size_t new_size); /* NULL on failure */
+
+struct cl_os_stats {
+	size_t mmap_calls, munmap_calls, madvise_calls, mremap_calls;
+	size_t large_bytes, large_blocks;
+};
+void cl_os_stats(struct cl_os_stats *s);
+void cl_os_large_account(ptrdiff_t bytes, int blocks);
+
+/* Test hook: when > 0, the Nth next mapping (mmap or mremap) fails. */
+extern size_t cl_os_fail_countdown;
+
+/* ------------------------------------------------------------------ */
+/* Options (options.c), read once by cl_init.                           */
+
+struct cl_options {
+	size_t mmap_threshold;   /* requests at or above go to own mappings */
+	size_t release_threshold;/* free runs this long are madvised away */
+	bool stats_at_exit;
+};
+extern struct cl_options cl_opt;
+void cl_options_read(void);
+
+/* ------------------------------------------------------------------ */
+/* Initialisation (init.c), errors (error.c), output without malloc.    */
+
+extern volatile int cl_ready;
+void cl_init_slow(void);
+static inline void cl_init(void)
+{
+	if (CL_UNLIKELY(!cl_ready))
+		cl_init_slow();
+}
+
+CL_NORETURN CL_COLD void cl_fatal(const char *func, const char *fault, const void *p);
+
+/* Formatting into a fixed buffer, written with write(2). */
+struct cl_out {
+	int fd;
+	size_t len;
+	char buf[512];
+};
+void cl_out_str(struct cl_out *o, const char *s);
+void cl_out_dec(struct cl_out *o, size_t v);
+void cl_out_hex(struct cl_out *o, uintptr_t v);
+void cl_out_flush(struct cl_out *o);
+
+/* The consistency walk: 0 when every invariant holds, else the number of
+ * faults found (each reported on stderr). */
+int cl_heap_check(void);
+
+/* Shared by the public entry points and the drop-in names. */
+void *cl_malloc_slow(size_t n);
+void cl_free_slow(void *p, const char *func);
+struct cl_block *cl_checked_block(const void *p, const char *func);
+void *cl_memalign(size_t align, size_t n);
+
+#endif /* CL_INTERNAL_H */

@@ -1,0 +1,101 @@
+/*
+ * tap.c: see tap.h.  Output goes through stdio on stdout; the allocator
+ * under test is never glibc's stdio buffer's (tests call custom_*).
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "tap.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static int planned = -1;
+static int count;
+static int failed;
+
+void plan(int n)
+{
+	planned = n;
+	printf("1..%d\n", n);
+	fflush(stdout);
+}
+
+static int vreport(int cond, const char *fmt, va_list ap)
+{
+	count++;
+	if (!cond)
+		failed++;
+	printf("%sok %d - ", cond ? "" : "not ", count);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+	return cond;
+}
+
+int ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(cond, fmt, ap);
+	va_end(ap);
+	return cond;
+}
+
+int is_size(size_t got, size_t want, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(got == want, fmt, ap);
+	va_end(ap);
+	if (got != want)
+		diag("    got: %zu, expected: %zu", got, want);
+	return got == want;
+}
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+void bail(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("Bail out! ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	exit(1);
+}
+
+int done_testing(void)
+{
+	if (planned < 0)
+		printf("1..%d\n", count);
+	else if (planned != count)
+		diag("planned %d tests but ran %d", planned, count);
+	fflush(stdout);
+	return failed || (planned >= 0 && planned != count) ? 1 : 0;
+}
+
+size_t rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size = 0, resident = 0;
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return resident * (size_t)sysconf(_SC_PAGESIZE);
+}

@@ -1,0 +1,29 @@
+/*
+ * tap.h: a minimal TAP producer for the test programs (one plan per
+ * program, as Automake's tap-driver.sh expects).
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef CL_TAP_H
+#define CL_TAP_H 1
+
+#include <stddef.h>
+
+/* Announce N tests, or call done_testing() at the end instead. */
+void plan(int n);
+/* Prints "ok N - desc" or "not ok N - desc"; returns cond. */
+int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ok(a == b) with both values shown on failure. */
+int is_size(size_t got, size_t want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A comment line ("# ..."). */
+void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Stop with "Bail out!" (exit 1). */
+void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* Prints the plan if none was given; returns the exit status. */
+int done_testing(void);
+
+/* Resident set size of this process in bytes, from /proc/self/statm. */
+size_t rss_bytes(void);
+
+#endif
