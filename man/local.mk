@@ -1,0 +1,1 @@
+## man/local.mk: man pages (included by Makefile.am)
