@@ -8,6 +8,8 @@
 #ifndef CL_INTERNAL_H
 #define CL_INTERNAL_H 1
 
+#include <config.h>   /* _GNU_SOURCE and the configure results */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -133,17 +135,25 @@ static inline size_t cl_request_to_bsize(size_t n)
 #define CL_SMALL_MAX     32768u  /* largest block size a thread cache holds */
 #define CL_SMALL_REQ_MAX (CL_SMALL_MAX - CL_HDR + sizeof(size_t))
 
-extern const uint8_t cl_class_up[CL_SMALL_MAX / CL_ALIGN + 1];   /* by ceil(bsize/16) */
-extern const uint8_t cl_class_down[CL_SMALL_MAX / CL_ALIGN + 1]; /* by bsize/16 */
-extern const uint32_t cl_class_size[CL_CLASSES];
-extern const uint16_t cl_class_limit[CL_CLASSES];
+/* Filled once by cl_sizeclass_init, read-only afterwards.  Every fast path
+ * that indexes them runs only after cl_init (a thread cache is empty until
+ * then), so they need no initialiser. */
+extern uint8_t cl_class_up[CL_SMALL_MAX / CL_ALIGN + 1];   /* by ceil(bsize/16): smallest class that fits */
+extern uint8_t cl_class_down[CL_SMALL_MAX / CL_ALIGN + 1]; /* by bsize/16: largest class it can serve */
+extern uint32_t cl_class_size[CL_CLASSES];                 /* block size of each class */
+extern uint16_t cl_class_limit[CL_CLASSES];                /* blocks a thread cache may hold */
+void cl_sizeclass_init(void);
 
 /* ------------------------------------------------------------------ */
 /* Thread caches (tcache.c)                                             */
 
+/* room counts down as blocks are cached and is 0 in a thread whose cache is
+ * not started (or already handed back), so the free fast path needs no
+ * separate state test: no room sends it to the slow path. */
 struct cl_bin {
-	struct cl_block *head; /* singly linked through next_free */
-	uint32_t count;
+	struct cl_block *head; /* singly linked through next_free; CL_CACHED set */
+	uint32_t room;         /* cl_class_limit[class] - blocks held */
+	uint32_t pad;
 };
 
 struct cl_tcache {
@@ -155,8 +165,9 @@ enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
 extern CL_TLS struct cl_tcache cl_tc;
 
 void *cl_tcache_refill(unsigned cls);            /* malloc slow path */
-void cl_tcache_flush(struct cl_bin *bin, unsigned keep);
+void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
 void cl_tcache_drain_all(void);
+void cl_tcache_init(void);
 
 /* ------------------------------------------------------------------ */
 /* The pool (pool.c): chunks, TLSF free lists, split, coalesce.         */

@@ -1,0 +1,18 @@
+/*
+ * check.c: cl_heap_check, the consistency walk of the whole pool (see
+ * cl_pool_check for what it verifies).  Slow: for tests and debugging.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+int cl_heap_check(void)
+{
+	if (!cl_ready)
+		return 0;
+	pthread_mutex_lock(&cl_pool_lock);
+	int faults = cl_pool_check();
+	pthread_mutex_unlock(&cl_pool_lock);
+	return faults;
+}

@@ -1,0 +1,67 @@
+/*
+ * init.c: lazy initialisation and fork safety.  Nothing is mapped here:
+ * the first chunk is mapped by the first allocation that needs it.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <sys/auxv.h>
+#include <string.h>
+
+volatile int cl_ready;
+uint64_t cl_secret;
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static int atfork_registered;
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&cl_pool_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&cl_pool_lock);
+}
+
+static void fork_child(void)
+{
+	/* Only this thread survives; the lock it held is reset. */
+	cl_pool_fork_child();
+}
+
+static uint64_t random_secret(void)
+{
+	uint64_t s = 0;
+	const void *r = (const void *)getauxval(AT_RANDOM);
+	if (r)
+		memcpy(&s, r, sizeof s);
+	s ^= (uint64_t)(uintptr_t)&s;      /* ASLR as a fallback */
+	return s | 1;
+}
+
+void cl_init_slow(void)
+{
+	pthread_mutex_lock(&init_lock);
+	if (!cl_ready) {
+		cl_secret = random_secret();
+		cl_sizeclass_init();
+		cl_options_read();
+		cl_tcache_init();
+		__atomic_store_n(&cl_ready, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&init_lock);
+
+	/* pthread_atfork may allocate: register it only once we are ready, so
+	 * that a nested call finds the allocator working. */
+	if (!__atomic_exchange_n(&atfork_registered, 1, __ATOMIC_ACQ_REL))
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+__attribute__((destructor)) static void cl_at_exit(void)
+{
+	if (cl_ready && cl_opt.stats_at_exit)
+		custom_malloc_stats();
+}

@@ -1,0 +1,186 @@
+/*
+ * malloc.c: custom_malloc, custom_free, custom_calloc and the small public
+ * calls around them.  The fast paths are one likely branch each: pop from or
+ * push to this thread's cache, no lock, no atomic, no system call.
+ * Everything else is in the CL_NOINLINE slow functions below.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+void *cl_malloc_slow(size_t n)
+{
+	size_t size = cl_request_to_bsize(n);
+	if (CL_UNLIKELY(size == 0)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	cl_init();
+	if (size <= CL_SMALL_MAX)
+		return cl_tcache_refill(cl_class_up[size / CL_ALIGN]);
+	if (n >= cl_opt.mmap_threshold)
+		return cl_large_alloc(n, CL_ALIGN);
+	pthread_mutex_lock(&cl_pool_lock);
+	struct cl_block *b = cl_pool_alloc(size, NULL);
+	pthread_mutex_unlock(&cl_pool_lock);
+	if (!b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return cl_user(b);
+}
+
+void *custom_malloc(size_t n)
+{
+	if (CL_LIKELY(n <= CL_SMALL_REQ_MAX)) {
+		unsigned cls = cl_class_up[(n + CL_HDR - sizeof(size_t) + CL_ALIGN - 1) / CL_ALIGN];
+		struct cl_bin *bin = &cl_tc.bin[cls];
+		struct cl_block *b = bin->head;
+		if (CL_LIKELY(b != NULL)) {
+			bin->head = b->next_free;
+			bin->room++;
+			cl_clear_flag(b, CL_CACHED);
+			return cl_user(b);
+		}
+		return cl_tcache_refill(cls);
+	}
+	return cl_malloc_slow(n);
+}
+
+/* The always-on checks on a pointer handed back to us: aligned, a header
+ * we wrote (tag), and in use.  Aborts with one line otherwise. */
+struct cl_block *cl_checked_block(const void *p, const char *func)
+{
+	if ((uintptr_t)p % CL_ALIGN)
+		cl_fatal(func, "invalid pointer (misaligned)", p);
+	struct cl_block *b = cl_block_of(p);
+	if (!cl_tag_ok(b))
+		cl_fatal(func, "invalid pointer (not from this allocator, or its header is corrupt)", p);
+	if (b->word & (CL_FREE | CL_CACHED))
+		cl_fatal(func, strstr(func, "free") ? "double free of" : "use of a freed pointer", p);
+	if (!(b->word & CL_LARGE)) {
+		size_t s = cl_bsize(b);
+		uintptr_t end = cl_align_down((uintptr_t)b, CL_CHUNK_SIZE) + CL_CHUNK_SIZE;
+		if (s < CL_MIN_BLOCK || (uintptr_t)b + s >= end || !cl_tag_ok(cl_next_block(b)))
+			cl_fatal(func, "corrupt block header at", p);
+		if (cl_next_block(b)->word & CL_PREV_FREE)
+			cl_fatal(func, "corrupt block header after", p);
+	}
+	return b;
+}
+
+void cl_free_slow(void *p, const char *func)
+{
+	int saved = errno;
+	struct cl_block *b = cl_checked_block(p, func);
+	if (b->word & CL_LARGE) {
+		cl_large_free(b);
+	} else if (cl_bsize(b) <= CL_SMALL_MAX) {
+		cl_tcache_put_slow(b);
+	} else {
+		pthread_mutex_lock(&cl_pool_lock);
+		cl_pool_free(b);
+		pthread_mutex_unlock(&cl_pool_lock);
+	}
+	errno = saved;
+}
+
+void custom_free(void *p)
+{
+	if (CL_UNLIKELY(p == NULL))
+		return;
+	if (CL_LIKELY((uintptr_t)p % CL_ALIGN == 0)) {
+		struct cl_block *b = cl_block_of(p);
+		size_t w = b->word;
+		/* Tag matches and no flag but CL_PREV_FREE: ours, in use, pool. */
+		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
+			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
+			struct cl_bin *bin = &cl_tc.bin[cl_class_down[(w & CL_SIZE_MASK) / CL_ALIGN]];
+			if (CL_LIKELY(bin->room != 0)) {
+				b->word = w | CL_CACHED;
+				b->next_free = bin->head;
+				bin->head = b;
+				bin->room--;
+				return;
+			}
+		}
+	}
+	cl_free_slow(p, "custom_free");
+}
+
+void *custom_calloc(size_t nmemb, size_t size)
+{
+	size_t n;
+	if (CL_UNLIKELY(__builtin_mul_overflow(nmemb, size, &n))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t bsize = cl_request_to_bsize(n);
+	if (bsize == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (bsize <= CL_SMALL_MAX) {
+		void *p = custom_malloc(n);
+		if (p)
+			memset(p, 0, n);
+		return p;
+	}
+	cl_init();
+	if (n >= cl_opt.mmap_threshold)
+		return cl_large_alloc(n, CL_ALIGN); /* fresh pages are zero */
+
+	/* A pool block: skip the whole pages the pool knows are zero. */
+	struct cl_zero_hint z;
+	pthread_mutex_lock(&cl_pool_lock);
+	struct cl_block *b = cl_pool_alloc(bsize, &z);
+	pthread_mutex_unlock(&cl_pool_lock);
+	if (!b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	char *u = cl_user(b);
+	if (z.lo) {
+		memset(u, 0, (size_t)(z.lo - u));
+		memset(z.hi, 0, (size_t)(u + n - z.hi));
+	} else {
+		memset(u, 0, n);
+	}
+	return u;
+}
+
+size_t custom_malloc_usable_size(void *p)
+{
+	if (!p)
+		return 0;
+	struct cl_block *b = cl_checked_block(p, "custom_malloc_usable_size");
+	return (b->word & CL_LARGE) ? cl_large_usable(b) : cl_pool_usable(b);
+}
+
+int custom_init_pool(size_t bytes)
+{
+	cl_init();
+	pthread_mutex_lock(&cl_pool_lock);
+	int r = cl_pool_reserve(bytes);
+	pthread_mutex_unlock(&cl_pool_lock);
+	if (r < 0)
+		errno = ENOMEM;
+	return r;
+}
+
+int custom_malloc_trim(size_t pad)
+{
+	if (!cl_ready)
+		return 0;
+	int saved = errno;
+	cl_tcache_drain_all();
+	pthread_mutex_lock(&cl_pool_lock);
+	int r = cl_pool_trim(pad);
+	pthread_mutex_unlock(&cl_pool_lock);
+	errno = saved;
+	return r;
+}

@@ -1,0 +1,60 @@
+/*
+ * memalign.c: custom_posix_memalign and custom_aligned_alloc.  Alignments
+ * up to 16 are every block's; larger ones cut an aligned block out of a
+ * bigger pool block (the front and tail go back to the pool) or place the
+ * header inside a large mapping so that the user's pointer is aligned.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <errno.h>
+
+/* align: a power of two.  NULL with errno ENOMEM on failure. */
+void *cl_memalign(size_t align, size_t n)
+{
+	if (align <= CL_ALIGN)
+		return custom_malloc(n);
+	size_t size = cl_request_to_bsize(n);
+	if (size == 0 || align > ((size_t)1 << 40)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	cl_init();
+	if (n + align >= cl_opt.mmap_threshold)
+		return cl_large_alloc(n, align);
+	pthread_mutex_lock(&cl_pool_lock);
+	struct cl_block *b = cl_pool_alloc_aligned(size, align);
+	pthread_mutex_unlock(&cl_pool_lock);
+	if (!b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return cl_user(b);
+}
+
+static inline bool power_of_two(size_t x) { return x && !(x & (x - 1)); }
+
+int custom_posix_memalign(void **memptr, size_t alignment, size_t size)
+{
+	if (!power_of_two(alignment) || alignment % sizeof(void *))
+		return EINVAL;
+	int saved = errno;
+	void *p = cl_memalign(alignment, size);
+	if (!p) {
+		errno = saved;
+		return ENOMEM;
+	}
+	*memptr = p;
+	return 0;
+}
+
+void *custom_aligned_alloc(size_t alignment, size_t size)
+{
+	if (!power_of_two(alignment)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return cl_memalign(alignment, size);
+}

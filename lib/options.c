@@ -1,0 +1,86 @@
+/*
+ * options.c: CALLOC_LITE_* environment options, read once by cl_init and
+ * never changed afterwards.  A bad value gets one warning line naming the
+ * variable and leaves the default in place.  No allocation: getenv only.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+struct cl_options cl_opt = {
+	.mmap_threshold = 256 * 1024,
+	.release_threshold = 64 * 1024,
+	.stats_at_exit = false,
+};
+
+static void warn(const char *name, const char *value, const char *why)
+{
+	struct cl_out o = { .fd = 2 };
+	cl_out_str(&o, "calloc-lite: ignoring ");
+	cl_out_str(&o, name);
+	cl_out_str(&o, "=");
+	cl_out_str(&o, value);
+	cl_out_str(&o, ": ");
+	cl_out_str(&o, why);
+	cl_out_str(&o, "\n");
+	cl_out_flush(&o);
+}
+
+/* A byte count with an optional k/K/m/M/g/G suffix, within [lo, hi]. */
+static void size_option(const char *name, size_t *out, size_t lo, size_t hi)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return;
+	size_t n = 0;
+	const char *s = v;
+	if (*s < '0' || *s > '9') {
+		warn(name, v, "not a number");
+		return;
+	}
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (n > (SIZE_MAX - 9) / 10) {
+			warn(name, v, "out of range");
+			return;
+		}
+		n = n * 10 + (size_t)(*s - '0');
+	}
+	unsigned shift = 0;
+	switch (*s) {
+	case 'k': case 'K': shift = 10; s++; break;
+	case 'm': case 'M': shift = 20; s++; break;
+	case 'g': case 'G': shift = 30; s++; break;
+	}
+	if (*s) {
+		warn(name, v, "not a number");
+		return;
+	}
+	if (n > (hi >> shift) || (n << shift) < lo) {
+		warn(name, v, "out of range");
+		return;
+	}
+	*out = n << shift;
+}
+
+static void bool_option(const char *name, bool *out)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return;
+	if ((v[0] == '0' || v[0] == '1') && v[1] == 0)
+		*out = v[0] == '1';
+	else
+		warn(name, v, "expected 0 or 1");
+}
+
+void cl_options_read(void)
+{
+	size_option("CALLOC_LITE_MMAP_THRESHOLD", &cl_opt.mmap_threshold,
+		    32 * 1024, 1024 * 1024);
+	size_option("CALLOC_LITE_TRIM_THRESHOLD", &cl_opt.release_threshold,
+		    CL_PAGE, (size_t)1 << 30);
+	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
+}

@@ -1,0 +1,644 @@
+/*
+ * pool.c: the shared pool.  Chunks of CL_CHUNK_SIZE bytes, mapped at
+ * CL_CHUNK_SIZE alignment, hold blocks with boundary tags (see struct
+ * cl_block).  Free blocks sit in segregated lists indexed by a two-level
+ * bitmap (TLSF): the first level is the power of two of the size, the second
+ * splits it in 16, so finding a fitting list is two find-first-set
+ * instructions whatever the heap holds.  A freed block merges with both
+ * neighbours at once; no two free blocks are ever adjacent.
+ *
+ * Pages go back to the OS in two ways, both inside the free call: a chunk
+ * that becomes wholly free is unmapped (one spare is kept, its pages
+ * released), and a free block whose dirty pages reach the release threshold
+ * has them released with MADV_DONTNEED.  Each chunk keeps one dirty bit per
+ * page.  Invariant: a page whose bit is clear reads as zeros (never touched
+ * since it was mapped or released); every write the pool or a user makes to
+ * a page is preceded by setting its bit.  calloc relies on it.
+ *
+ * Every function here expects cl_pool_lock held, but cl_pool_stats which
+ * takes it.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+pthread_mutex_t cl_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define SL_LOG2   4
+#define SL_COUNT  (1u << SL_LOG2)
+#define FL_SHIFT  (SL_LOG2 + 4)          /* sizes below 256 are first level 0 */
+#define FL_COUNT  (CL_CHUNK_LOG2 - FL_SHIFT + 2)
+#define CHUNK_MAGIC 0x63616c6c6f636c74ull /* "callocl t" */
+#define WORD_BITS 64
+
+struct chunk {
+	uint64_t magic;
+	struct chunk *next, *prev;          /* all chunks, for walks */
+	bool reserved;                      /* from custom_init_pool: kept */
+	uint32_t dirty_pages;               /* popcount of dirty[] */
+	uint64_t dirty[CL_CHUNK_PAGES / WORD_BITS];
+};
+
+#define CHUNK_HDR   cl_align_up(sizeof(struct chunk), CL_ALIGN)
+/* The first block starts after the chunk header; a 16-byte in-use sentinel
+ * ends the chunk so that merging forward always stops. */
+#define CHUNK_USABLE (CL_CHUNK_SIZE - CHUNK_HDR - CL_HDR)
+
+static struct {
+	uint32_t fl_bitmap;                 /* bit f: sl_bitmap[f] != 0 */
+	uint32_t sl_bitmap[FL_COUNT];       /* bit s: heads[f][s] != NULL */
+	struct cl_block *heads[FL_COUNT][SL_COUNT];
+	struct chunk *chunks;
+	struct chunk *spare;                /* a wholly free chunk kept mapped */
+	size_t nchunks, free_bytes, free_blocks, dirty_pages;
+	size_t merges_prev, merges_next;
+} pool;
+
+/* ------------------------------------------------------------ chunks */
+
+static inline struct chunk *chunk_of(const void *p)
+{
+	return (struct chunk *)cl_align_down((uintptr_t)p, CL_CHUNK_SIZE);
+}
+static inline struct cl_block *first_block(struct chunk *c)
+{
+	return (struct cl_block *)((char *)c + CHUNK_HDR);
+}
+static inline struct cl_block *sentinel(struct chunk *c)
+{
+	return (struct cl_block *)((char *)c + CL_CHUNK_SIZE - CL_HDR);
+}
+
+/* Set (dirty) or clear the bits of every page overlapping [from, to);
+ * returns how many changed. */
+static size_t mark_pages(struct chunk *c, const void *from, const void *to, bool dirty)
+{
+	size_t first = (size_t)((const char *)from - (char *)c) / CL_PAGE;
+	size_t last = (size_t)((const char *)to - (char *)c - 1) / CL_PAGE;
+	size_t changed = 0;
+
+	for (size_t w = first / WORD_BITS; w <= last / WORD_BITS; w++) {
+		uint64_t m = ~0ull;
+		if (w == first / WORD_BITS)
+			m &= ~0ull << (first % WORD_BITS);
+		if (w == last / WORD_BITS && last % WORD_BITS != WORD_BITS - 1)
+			m &= (1ull << (last % WORD_BITS + 1)) - 1;
+		uint64_t before = c->dirty[w];
+		c->dirty[w] = dirty ? before | m : before & ~m;
+		changed += (size_t)__builtin_popcountll((before ^ c->dirty[w]));
+	}
+	if (dirty) {
+		c->dirty_pages += (uint32_t)changed;
+		pool.dirty_pages += changed;
+	} else {
+		c->dirty_pages -= (uint32_t)changed;
+		pool.dirty_pages -= changed;
+	}
+	return changed;
+}
+
+static inline void mark_dirty(const void *from, const void *to)
+{
+	mark_pages(chunk_of(from), from, to, true);
+}
+
+/* Dirty pages wholly inside [lo, hi) (page-aligned), and the span of them. */
+static size_t count_dirty(struct chunk *c, char *lo, char *hi, char **dlo, char **dhi)
+{
+	size_t n = 0;
+	*dlo = *dhi = NULL;
+	for (char *p = lo; p < hi; p += CL_PAGE) {
+		size_t i = (size_t)(p - (char *)c) / CL_PAGE;
+		if (c->dirty[i / WORD_BITS] & (1ull << (i % WORD_BITS))) {
+			n++;
+			if (!*dlo)
+				*dlo = p;
+			*dhi = p + CL_PAGE;
+		}
+	}
+	return n;
+}
+
+/* ------------------------------------------------------- free lists */
+
+static inline unsigned fls_size(size_t x) { return 63u - (unsigned)__builtin_clzl(x); }
+
+static inline void mapping(size_t size, unsigned *fl, unsigned *sl)
+{
+	if (size < (1u << FL_SHIFT)) {
+		*fl = 0;
+		*sl = (unsigned)(size >> 4);
+	} else {
+		unsigned f = fls_size(size);
+		*sl = (unsigned)(size >> (f - SL_LOG2)) ^ SL_COUNT;
+		*fl = f - FL_SHIFT + 1;
+	}
+}
+
+static void list_insert(struct cl_block *b, size_t size)
+{
+	unsigned fl, sl;
+	mapping(size, &fl, &sl);
+	struct cl_block *h = pool.heads[fl][sl];
+	b->prev_free = NULL;
+	b->next_free = h;
+	if (h)
+		h->prev_free = b;
+	pool.heads[fl][sl] = b;
+	pool.sl_bitmap[fl] |= 1u << sl;
+	pool.fl_bitmap |= 1u << fl;
+	pool.free_bytes += size;
+	pool.free_blocks++;
+}
+
+static void list_remove(struct cl_block *b, size_t size)
+{
+	unsigned fl, sl;
+	mapping(size, &fl, &sl);
+	if (b->next_free)
+		b->next_free->prev_free = b->prev_free;
+	if (b->prev_free)
+		b->prev_free->next_free = b->next_free;
+	else {
+		pool.heads[fl][sl] = b->next_free;
+		if (!b->next_free) {
+			pool.sl_bitmap[fl] &= ~(1u << sl);
+			if (!pool.sl_bitmap[fl])
+				pool.fl_bitmap &= ~(1u << fl);
+		}
+	}
+	pool.free_bytes -= size;
+	pool.free_blocks--;
+}
+
+/* A free block of at least size: first fit among a few blocks of size's
+ * own list, then the head of the first list whose every block fits. */
+static struct cl_block *find_fit(size_t size)
+{
+	unsigned fl, sl;
+	mapping(size, &fl, &sl);
+	if (fl >= FL_COUNT)
+		return NULL;
+	int tries = 8;
+	for (struct cl_block *b = pool.heads[fl][sl]; b && tries--; b = b->next_free)
+		if (cl_bsize(b) >= size)
+			return b;
+
+	if (size >= (1u << FL_SHIFT))
+		size += ((size_t)1 << (fls_size(size) - SL_LOG2)) - 1;
+	mapping(size, &fl, &sl);
+	if (fl >= FL_COUNT)
+		return NULL;
+	uint32_t sl_map = sl < SL_COUNT ? pool.sl_bitmap[fl] & (~0u << sl) : 0;
+	if (!sl_map) {
+		uint32_t fl_map = fl + 1 < 32 ? pool.fl_bitmap & (~0u << (fl + 1)) : 0;
+		if (!fl_map)
+			return NULL;
+		fl = (unsigned)__builtin_ctz(fl_map);
+		sl_map = pool.sl_bitmap[fl];
+	}
+	return pool.heads[fl][__builtin_ctz(sl_map)];
+}
+
+/* --------------------------------------------------- growth, release */
+
+static struct chunk *chunk_new(bool reserved)
+{
+	struct chunk *c = cl_os_map_aligned(CL_CHUNK_SIZE, CL_CHUNK_SIZE);
+	if (!c)
+		return NULL;
+	c->magic = CHUNK_MAGIC;
+	c->reserved = reserved;
+	c->next = pool.chunks;
+	c->prev = NULL;
+	if (pool.chunks)
+		pool.chunks->prev = c;
+	pool.chunks = c;
+	pool.nchunks++;
+
+	struct cl_block *b = first_block(c), *s = sentinel(c);
+	mark_dirty(c, (char *)b + CL_MIN_BLOCK);
+	mark_dirty(s, (char *)s + CL_HDR);
+	cl_set_header(b, CHUNK_USABLE, CL_FREE);
+	s->prev_size = CHUNK_USABLE;
+	cl_set_header(s, CL_HDR, CL_PREV_FREE);
+	list_insert(b, CHUNK_USABLE);
+	return c;
+}
+
+static void chunk_unmap(struct chunk *c)
+{
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		pool.chunks = c->next;
+	pool.nchunks--;
+	pool.dirty_pages -= c->dirty_pages;
+	if (pool.spare == c)
+		pool.spare = NULL;
+	cl_os_unmap(c, CL_CHUNK_SIZE);
+}
+
+/* Release the dirty whole pages inside free block b if there are at least
+ * min_bytes of them; returns bytes released. */
+static size_t release_inside(struct cl_block *b, size_t size, size_t min_bytes)
+{
+	char *lo = (char *)cl_align_up((uintptr_t)b + CL_MIN_BLOCK, CL_PAGE);
+	char *hi = (char *)cl_align_down((uintptr_t)b + size, CL_PAGE);
+	char *dlo, *dhi;
+	if (hi <= lo)
+		return 0;
+	struct chunk *c = chunk_of(b);
+	size_t n = count_dirty(c, lo, hi, &dlo, &dhi);
+	if (n == 0 || n * CL_PAGE < min_bytes)
+		return 0;
+	cl_os_release(dlo, (size_t)(dhi - dlo));
+	mark_pages(c, dlo, dhi, false);
+	return n * CL_PAGE;
+}
+
+/* b (size) has just become free and merged.  Returns false when its chunk
+ * was unmapped, so b must not be inserted. */
+static bool settle_free(struct cl_block *b, size_t size)
+{
+	struct chunk *c = chunk_of(b);
+	if (size == CHUNK_USABLE) {
+		if (!c->reserved && pool.spare && pool.spare != c) {
+			chunk_unmap(c);
+			return false;
+		}
+		if (!c->reserved)
+			pool.spare = c;
+		release_inside(b, size, 1);
+		return true;
+	}
+	if (size >= cl_opt.release_threshold)
+		release_inside(b, size, cl_opt.release_threshold);
+	return true;
+}
+
+/* ------------------------------------------------------- operations */
+
+/* Take free block b out of its list and cut it to size bytes, the rest
+ * going back as a free block.  Returns b, in use. */
+static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hint *z)
+{
+	size_t have = cl_bsize(b);
+	size_t prev_flag = b->word & CL_PREV_FREE; /* always 0: no adjacent frees */
+
+	list_remove(b, have);
+	if (CL_UNLIKELY(pool.spare != NULL) && chunk_of(b) == pool.spare)
+		pool.spare = NULL;
+
+	if (z) {
+		char *lo = (char *)cl_align_up((uintptr_t)cl_user(b), CL_PAGE);
+		char *hi = (char *)cl_align_down((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
+		char *dlo, *dhi;
+		z->lo = z->hi = NULL;
+		if (hi > lo && count_dirty(chunk_of(b), lo, hi, &dlo, &dhi) == 0) {
+			z->lo = lo;
+			z->hi = hi;
+		}
+	}
+
+	if (have - size >= CL_MIN_BLOCK) {
+		struct cl_block *r = (struct cl_block *)((char *)b + size);
+		struct cl_block *n = (struct cl_block *)((char *)b + have);
+		mark_dirty(r, (char *)r + CL_MIN_BLOCK);
+		cl_set_header(r, have - size, CL_FREE);
+		n->prev_size = have - size;
+		list_insert(r, have - size);
+	} else {
+		size = have;
+		cl_clear_flag(cl_next_block(b), CL_PREV_FREE);
+	}
+	cl_set_header(b, size, prev_flag);
+	mark_dirty(b, (char *)b + size + sizeof(size_t));
+	return b;
+}
+
+struct cl_block *cl_pool_alloc(size_t size, struct cl_zero_hint *z)
+{
+	if (size > CHUNK_USABLE)
+		return NULL;
+	struct cl_block *b = find_fit(size);
+	if (!b) {
+		if (!chunk_new(false))
+			return NULL;
+		b = find_fit(size);
+		if (!b)
+			return NULL;
+	}
+	return take(b, size, z);
+}
+
+void cl_pool_free(struct cl_block *b)
+{
+	size_t size = cl_bsize(b);
+	struct cl_block *n = (struct cl_block *)((char *)b + size);
+
+	if (b->word & CL_PREV_FREE) {
+		struct cl_block *p = (struct cl_block *)((char *)b - b->prev_size);
+		list_remove(p, b->prev_size);
+		size += b->prev_size;
+		b = p;
+		pool.merges_prev++;
+	}
+	if (n->word & CL_FREE) {
+		size_t ns = cl_bsize(n);
+		list_remove(n, ns);
+		size += ns;
+		pool.merges_next++;
+	}
+	cl_set_header(b, size, CL_FREE);
+	n = (struct cl_block *)((char *)b + size);
+	n->prev_size = size;
+	cl_set_flag(n, CL_PREV_FREE);
+	if (settle_free(b, size))
+		list_insert(b, size);
+}
+
+bool cl_pool_grow_in_place(struct cl_block *b, size_t size)
+{
+	size_t have = cl_bsize(b);
+	struct cl_block *n = cl_next_block(b);
+	if (!(n->word & CL_FREE) || have + cl_bsize(n) < size)
+		return false;
+	size_t prev_flag = b->word & CL_PREV_FREE;
+	/* Merge n into b as if b were free, then cut like an allocation. */
+	size_t ns = cl_bsize(n);
+	list_remove(n, ns);
+	pool.merges_next++;
+	struct cl_block *end = (struct cl_block *)((char *)b + have + ns);
+	if (have + ns - size >= CL_MIN_BLOCK) {
+		struct cl_block *r = (struct cl_block *)((char *)b + size);
+		mark_dirty(r, (char *)r + CL_MIN_BLOCK);
+		cl_set_header(r, have + ns - size, CL_FREE);
+		end->prev_size = have + ns - size;
+		list_insert(r, have + ns - size);
+	} else {
+		size = have + ns;
+		cl_clear_flag(end, CL_PREV_FREE);
+	}
+	if (CL_UNLIKELY(pool.spare != NULL) && chunk_of(b) == pool.spare)
+		pool.spare = NULL;
+	cl_set_header(b, size, prev_flag);
+	mark_dirty(b, (char *)b + size + sizeof(size_t));
+	return true;
+}
+
+void cl_pool_shrink_in_place(struct cl_block *b, size_t size)
+{
+	size_t have = cl_bsize(b);
+	if (have - size < CL_MIN_BLOCK)
+		return;
+	struct cl_block *r = (struct cl_block *)((char *)b + size);
+	cl_set_header(b, size, b->word & CL_PREV_FREE);
+	cl_set_header(r, have - size, 0);
+	cl_pool_free(r);
+}
+
+struct cl_block *cl_pool_alloc_aligned(size_t size, size_t align)
+{
+	if (size + align + CL_MIN_BLOCK < size)
+		return NULL;
+	struct cl_block *b = cl_pool_alloc(size + align + CL_MIN_BLOCK, NULL);
+	if (!b)
+		return NULL;
+	uintptr_t u = cl_align_up((uintptr_t)cl_user(b), align);
+	size_t front = u - (uintptr_t)cl_user(b);
+	if (front) {
+		if (front < CL_MIN_BLOCK)
+			front += align;  /* align >= 32 here, so front >= 32 now */
+		struct cl_block *a = (struct cl_block *)((char *)b + front);
+		size_t rest = cl_bsize(b) - front;
+		cl_set_header(b, front, b->word & CL_PREV_FREE);
+		cl_set_header(a, rest, 0);
+		cl_pool_free(b);      /* sets a's CL_PREV_FREE */
+		b = a;
+	}
+	cl_pool_shrink_in_place(b, size);
+	return b;
+}
+
+int cl_pool_reserve(size_t bytes)
+{
+	size_t have = 0;
+	for (struct chunk *c = pool.chunks; c; c = c->next)
+		if (c->reserved)
+			have += CHUNK_USABLE;
+	while (have < bytes) {
+		if (!chunk_new(true))
+			return -1;
+		have += CHUNK_USABLE;
+	}
+	return 0;
+}
+
+int cl_pool_trim(size_t pad)
+{
+	int released = 0;
+	size_t kept = 0;
+	struct chunk *next;
+	for (struct chunk *c = pool.chunks; c; c = next) {
+		next = c->next;
+		struct cl_block *b = first_block(c);
+		if ((b->word & CL_FREE) && cl_bsize(b) == CHUNK_USABLE && !c->reserved) {
+			list_remove(b, CHUNK_USABLE);
+			chunk_unmap(c);
+			released = 1;
+			continue;
+		}
+		for (; b != sentinel(c); b = cl_next_block(b)) {
+			if (!(b->word & CL_FREE))
+				continue;
+			if (kept < pad) {
+				kept += cl_bsize(b);
+				continue;
+			}
+			if (release_inside(b, cl_bsize(b), 1))
+				released = 1;
+		}
+	}
+	return released;
+}
+
+void cl_pool_fork_child(void)
+{
+	pthread_mutex_init(&cl_pool_lock, NULL);
+}
+
+void cl_pool_stats(struct cl_pool_stats *s)
+{
+	pthread_mutex_lock(&cl_pool_lock);
+	s->chunks = pool.nchunks;
+	s->chunk_bytes = pool.nchunks * CL_CHUNK_SIZE;
+	s->free_bytes = pool.free_bytes;
+	s->free_blocks = pool.free_blocks;
+	s->released_bytes = (pool.nchunks * CL_CHUNK_PAGES - pool.dirty_pages) * CL_PAGE;
+	pthread_mutex_unlock(&cl_pool_lock);
+	if (s->released_bytes > s->free_bytes)
+		s->released_bytes = s->free_bytes;
+}
+
+/* --------------------------------------------------- print and check */
+
+void cl_pool_print(void)
+{
+	struct cl_out o = { .fd = 1 };
+	size_t nfree = 0, bytes = 0, nchunks = 0;
+
+	for (struct chunk *c = pool.chunks; c; c = c->next) {
+		nchunks++;
+		cl_out_str(&o, "chunk ");
+		cl_out_hex(&o, (uintptr_t)c);
+		cl_out_str(&o, " size ");
+		cl_out_dec(&o, CL_CHUNK_SIZE);
+		cl_out_str(&o, ", resident pages ");
+		cl_out_dec(&o, c->dirty_pages);
+		cl_out_str(&o, "/");
+		cl_out_dec(&o, CL_CHUNK_PAGES);
+		if (c->reserved)
+			cl_out_str(&o, " (reserved)");
+		if (c == pool.spare)
+			cl_out_str(&o, " (spare)");
+		cl_out_str(&o, "\n");
+		for (struct cl_block *b = first_block(c); b != sentinel(c); b = cl_next_block(b)) {
+			if (!(b->word & CL_FREE))
+				continue;
+			nfree++;
+			bytes += cl_bsize(b);
+			cl_out_str(&o, "  free block ");
+			cl_out_hex(&o, (uintptr_t)b);
+			cl_out_str(&o, " size ");
+			cl_out_dec(&o, cl_bsize(b));
+			cl_out_str(&o, "\n");
+		}
+	}
+	cl_out_str(&o, "total: ");
+	cl_out_dec(&o, nchunks);
+	cl_out_str(&o, " chunks, ");
+	cl_out_dec(&o, nfree);
+	cl_out_str(&o, " free blocks, ");
+	cl_out_dec(&o, bytes);
+	cl_out_str(&o, " free bytes, ");
+	cl_out_dec(&o, (pool.nchunks * CL_CHUNK_PAGES - pool.dirty_pages) * CL_PAGE);
+	cl_out_str(&o, " bytes released to the OS\n");
+	cl_out_str(&o, "merges: ");
+	cl_out_dec(&o, pool.merges_prev);
+	cl_out_str(&o, " with the previous block, ");
+	cl_out_dec(&o, pool.merges_next);
+	cl_out_str(&o, " with the next block\n");
+	cl_out_flush(&o);
+}
+
+static int fault(const char *what, const void *where)
+{
+	struct cl_out o = { .fd = 2 };
+	cl_out_str(&o, "calloc-lite: heap check: ");
+	cl_out_str(&o, what);
+	cl_out_str(&o, " at ");
+	cl_out_hex(&o, (uintptr_t)where);
+	cl_out_str(&o, "\n");
+	cl_out_flush(&o);
+	return 1;
+}
+
+int cl_pool_check(void)
+{
+	int faults = 0;
+	size_t nfree = 0, bytes = 0, nchunks = 0, dirty = 0;
+
+	for (struct chunk *c = pool.chunks; c; c = c->next) {
+		nchunks++;
+		if (c->magic != CHUNK_MAGIC || chunk_of(c) != c)
+			return faults + fault("bad chunk header", c);
+		size_t pop = 0;
+		for (size_t w = 0; w < CL_CHUNK_PAGES / WORD_BITS; w++)
+			pop += (size_t)__builtin_popcountll(c->dirty[w]);
+		if (pop != c->dirty_pages)
+			faults += fault("dirty page count wrong", c);
+		dirty += pop;
+
+		bool prev_free = false;
+		size_t sum = 0;
+		struct cl_block *b = first_block(c);
+		while (b != sentinel(c)) {
+			size_t s = cl_bsize(b);
+			if (!cl_tag_ok(b))
+				return faults + fault("bad block tag", b);
+			if (s < CL_MIN_BLOCK || s % CL_ALIGN || sum + s > CHUNK_USABLE)
+				return faults + fault("bad block size", b);
+			bool is_free = b->word & CL_FREE;
+			if (!!(b->word & CL_PREV_FREE) != prev_free)
+				faults += fault("PREV_FREE flag disagrees with the previous block", b);
+			if (prev_free && b->prev_size != cl_bsize((struct cl_block *)((char *)b - b->prev_size)))
+				faults += fault("footer disagrees with the previous block's size", b);
+			if (is_free && prev_free)
+				faults += fault("two adjacent free blocks", b);
+			if ((b->word & CL_LARGE) || ((b->word & CL_CACHED) && is_free))
+				faults += fault("impossible flags", b);
+			if (is_free) {
+				nfree++;
+				bytes += s;
+				unsigned fl, sl;
+				mapping(s, &fl, &sl);
+				if (!(pool.sl_bitmap[fl] & (1u << sl)) || !pool.heads[fl][sl])
+					faults += fault("free block's list is empty", b);
+			} else {
+				/* In-use memory must be marked dirty (calloc trusts clean pages). */
+				char *dlo, *dhi;
+				char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
+				char *hi = (char *)cl_align_up((uintptr_t)b + s + sizeof(size_t), CL_PAGE);
+				if (count_dirty(c, lo, hi, &dlo, &dhi) != (size_t)(hi - lo) / CL_PAGE)
+					faults += fault("in-use block on a page marked clean", b);
+			}
+			prev_free = is_free;
+			sum += s;
+			b = cl_next_block(b);
+		}
+		if (sum != CHUNK_USABLE)
+			faults += fault("blocks do not fill the chunk", c);
+		if (!!(sentinel(c)->word & CL_PREV_FREE) != prev_free || cl_bsize(sentinel(c)) != CL_HDR)
+			faults += fault("bad chunk sentinel", sentinel(c));
+	}
+
+	size_t lfree = 0, lbytes = 0;
+	for (unsigned fl = 0; fl < FL_COUNT; fl++) {
+		if (!!(pool.fl_bitmap & (1u << fl)) != !!pool.sl_bitmap[fl])
+			faults += fault("first-level bitmap wrong", &pool.sl_bitmap[fl]);
+		for (unsigned sl = 0; sl < SL_COUNT; sl++) {
+			struct cl_block *h = pool.heads[fl][sl];
+			if (!!(pool.sl_bitmap[fl] & (1u << sl)) != !!h)
+				faults += fault("second-level bitmap wrong", &pool.heads[fl][sl]);
+			struct cl_block *prev = NULL;
+			for (struct cl_block *b = h; b; prev = b, b = b->next_free) {
+				unsigned f, s;
+				if (!(b->word & CL_FREE))
+					return faults + fault("in-use block in a free list", b);
+				mapping(cl_bsize(b), &f, &s);
+				if (f != fl || s != sl)
+					faults += fault("free block in the wrong list", b);
+				if (b->prev_free != prev)
+					faults += fault("broken free-list back link", b);
+				lfree++;
+				lbytes += cl_bsize(b);
+				if (lfree > nfree)
+					return faults + fault("free list longer than the heap's free blocks", b);
+			}
+		}
+	}
+	if (lfree != nfree || lbytes != bytes)
+		faults += fault("free lists and heap walk disagree", NULL);
+	if (nfree != pool.free_blocks || bytes != pool.free_bytes)
+		faults += fault("free counters wrong", NULL);
+	if (nchunks != pool.nchunks || dirty != pool.dirty_pages)
+		faults += fault("chunk counters wrong", NULL);
+	return faults;
+}

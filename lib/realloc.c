@@ -1,0 +1,63 @@
+/*
+ * realloc.c: custom_realloc.  Pool blocks grow into a free neighbour and
+ * shrink in place; large blocks move with mremap; everything else moves.
+ * On failure the old block is untouched.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void *move(void *p, size_t old_usable, size_t n)
+{
+	void *q = custom_malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old_usable < n ? old_usable : n);
+	custom_free(p);
+	return q;
+}
+
+void *custom_realloc(void *p, size_t n)
+{
+	if (!p)
+		return custom_malloc(n);
+	if (n == 0) {
+		custom_free(p);
+		return NULL;
+	}
+	struct cl_block *b = cl_checked_block(p, "custom_realloc");
+	size_t size = cl_request_to_bsize(n);
+	if (size == 0) {
+		errno = ENOMEM;
+		return NULL;
+	}
+
+	if (b->word & CL_LARGE) {
+		size_t usable = cl_large_usable(b);
+		if (n >= cl_opt.mmap_threshold / 2 && b->prev_size == 0)
+			return cl_large_realloc(b, n);
+		return move(p, usable, n);
+	}
+
+	size_t have = cl_bsize(b);
+	if (n >= cl_opt.mmap_threshold)
+		return move(p, cl_pool_usable(b), n);
+	if (size <= have) {
+		if (have - size >= CL_MIN_BLOCK) {
+			pthread_mutex_lock(&cl_pool_lock);
+			cl_pool_shrink_in_place(b, size);
+			pthread_mutex_unlock(&cl_pool_lock);
+		}
+		return p;
+	}
+	pthread_mutex_lock(&cl_pool_lock);
+	bool grown = cl_pool_grow_in_place(b, size);
+	pthread_mutex_unlock(&cl_pool_lock);
+	if (grown)
+		return p;
+	return move(p, cl_pool_usable(b), n);
+}

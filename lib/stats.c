@@ -1,0 +1,66 @@
+/*
+ * stats.c: custom_mallinfo and custom_malloc_stats.  The counters live with
+ * the code that changes them (pool.c under the pool lock, os.c as relaxed
+ * atomics); this file only gathers them.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <errno.h>
+
+struct custom_mallinfo custom_mallinfo(void)
+{
+	struct cl_pool_stats ps = { 0 };
+	struct cl_os_stats os;
+	if (cl_ready)
+		cl_pool_stats(&ps);
+	cl_os_stats(&os);
+	struct custom_mallinfo mi = {
+		.mapped = ps.chunk_bytes + os.large_bytes,
+		.pool_mapped = ps.chunk_bytes,
+		.in_use = ps.chunk_bytes - ps.free_bytes + os.large_bytes,
+		.pool_free = ps.free_bytes,
+		.pool_released = ps.released_bytes,
+		.large = os.large_bytes,
+		.large_blocks = os.large_blocks,
+		.free_blocks = ps.free_blocks,
+		.chunks = ps.chunks,
+		.mmap_calls = os.mmap_calls,
+		.munmap_calls = os.munmap_calls,
+		.madvise_calls = os.madvise_calls,
+		.mremap_calls = os.mremap_calls,
+	};
+	return mi;
+}
+
+static void line(struct cl_out *o, const char *label, size_t v)
+{
+	cl_out_str(o, label);
+	cl_out_dec(o, v);
+	cl_out_str(o, "\n");
+}
+
+void custom_malloc_stats(void)
+{
+	int saved = errno;
+	struct custom_mallinfo mi = custom_mallinfo();
+	struct cl_out o = { .fd = 2 };
+	cl_out_str(&o, "calloc-lite statistics:\n");
+	line(&o, "  bytes mapped        = ", mi.mapped);
+	line(&o, "  bytes in use        = ", mi.in_use);
+	line(&o, "  pool chunks         = ", mi.chunks);
+	line(&o, "  pool bytes mapped   = ", mi.pool_mapped);
+	line(&o, "  pool bytes free     = ", mi.pool_free);
+	line(&o, "  pool bytes released = ", mi.pool_released);
+	line(&o, "  pool free blocks    = ", mi.free_blocks);
+	line(&o, "  large blocks        = ", mi.large_blocks);
+	line(&o, "  large bytes         = ", mi.large);
+	line(&o, "  mmap calls          = ", mi.mmap_calls);
+	line(&o, "  munmap calls        = ", mi.munmap_calls);
+	line(&o, "  madvise calls       = ", mi.madvise_calls);
+	line(&o, "  mremap calls        = ", mi.mremap_calls);
+	cl_out_flush(&o);
+	errno = saved;
+}

@@ -1,0 +1,148 @@
+/*
+ * tcache.c: the slow paths of the per-thread caches.  The fast paths (pop
+ * in custom_malloc, push in custom_free) are inline in malloc.c and touch
+ * nothing but this thread's struct cl_tcache.
+ *
+ * A cache starts at a thread's first slow path, registering a pthread key
+ * whose destructor hands every cached block back to the pool when the
+ * thread exits.  After that the thread's cache is dead: its bins have no
+ * room and no blocks, so every call goes straight to the pool.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#include <errno.h>
+
+CL_TLS struct cl_tcache cl_tc;
+
+static pthread_key_t tc_key;
+
+static void tc_thread_exit(void *arg)
+{
+	(void)arg;
+	cl_tcache_drain_all();
+	cl_tc.state = CL_TC_DEAD;
+}
+
+void cl_tcache_init(void)
+{
+	pthread_key_create(&tc_key, tc_thread_exit);
+}
+
+static bool tc_live(void)
+{
+	if (CL_LIKELY(cl_tc.state == CL_TC_LIVE))
+		return true;
+	if (cl_tc.state == CL_TC_DEAD)
+		return false;
+	cl_init();
+	for (unsigned c = 0; c < CL_CLASSES; c++)
+		cl_tc.bin[c].room = cl_class_limit[c];
+	cl_tc.state = CL_TC_LIVE;
+	/* Any non-NULL value makes the destructor run at thread exit. */
+	pthread_setspecific(tc_key, &cl_tc);
+	return true;
+}
+
+static inline void push(struct cl_bin *bin, struct cl_block *b)
+{
+	cl_set_flag(b, CL_CACHED);
+	b->next_free = bin->head;
+	bin->head = b;
+	bin->room--;
+}
+
+/* Hand all but keep blocks of bin back to the pool, in one lock hold. */
+static void flush(unsigned cls, unsigned keep)
+{
+	struct cl_bin *bin = &cl_tc.bin[cls];
+	unsigned held = cl_class_limit[cls] - bin->room;
+	if (held <= keep)
+		return;
+	pthread_mutex_lock(&cl_pool_lock);
+	while (held > keep) {
+		struct cl_block *b = bin->head;
+		bin->head = b->next_free;
+		cl_clear_flag(b, CL_CACHED);
+		cl_pool_free(b);
+		held--;
+		bin->room++;
+	}
+	pthread_mutex_unlock(&cl_pool_lock);
+}
+
+void cl_tcache_drain_all(void)
+{
+	if (cl_tc.state != CL_TC_LIVE)
+		return;
+	for (unsigned c = 0; c < CL_CLASSES; c++)
+		flush(c, 0);
+}
+
+void *cl_tcache_refill(unsigned cls)
+{
+	size_t size = cl_class_size[cls];
+	struct cl_block *run;
+
+	if (!tc_live()) {
+		pthread_mutex_lock(&cl_pool_lock);
+		run = cl_pool_alloc(size, NULL);
+		pthread_mutex_unlock(&cl_pool_lock);
+		if (!run) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return cl_user(run);
+	}
+
+	/* One pool block cut into n blocks of the class: one lock hold, one
+	 * search, and neighbours in memory for blocks used together. */
+	struct cl_bin *bin = &cl_tc.bin[cls];
+	unsigned n = bin->room / 2 + 1;
+	if (n * size > 16384 && size <= 16384)
+		n = (unsigned)(16384 / size);
+	pthread_mutex_lock(&cl_pool_lock);
+	run = cl_pool_alloc(n * size, NULL);
+	if (!run && n > 1) {
+		n = 1;
+		run = cl_pool_alloc(size, NULL);
+	}
+	if (!run) {
+		pthread_mutex_unlock(&cl_pool_lock);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* The pool may hand out a little more than asked (a remainder too
+	 * small to keep); the last block takes it. */
+	size_t total = cl_bsize(run);
+	char *p = (char *)run;
+	cl_set_header(run, size, run->word & CL_PREV_FREE);
+	for (unsigned i = 1; i < n; i++) {
+		struct cl_block *b = (struct cl_block *)(p + i * size);
+		cl_set_header(b, i + 1 < n ? size : total - (n - 1) * size, 0);
+	}
+	if (n == 1)
+		cl_set_header(run, total, run->word & CL_PREV_FREE);
+	pthread_mutex_unlock(&cl_pool_lock);
+
+	for (unsigned i = n - 1; i >= 1; i--)
+		push(bin, (struct cl_block *)(p + i * size));
+	return cl_user(run);
+}
+
+void cl_tcache_put_slow(struct cl_block *b)
+{
+	if (!tc_live()) {
+		pthread_mutex_lock(&cl_pool_lock);
+		cl_pool_free(b);
+		pthread_mutex_unlock(&cl_pool_lock);
+		return;
+	}
+	unsigned cls = cl_class_down[cl_bsize(b) / CL_ALIGN];
+	struct cl_bin *bin = &cl_tc.bin[cls];
+	if (bin->room == 0)
+		flush(cls, cl_class_limit[cls] / 2);
+	push(bin, b);
+}
