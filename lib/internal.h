@@ -113,7 +113,14 @@ static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
 }
 static inline void cl_set_flag(struct cl_block *b, size_t f) { b->word |= f; }
 static inline void cl_clear_flag(struct cl_block *b, size_t f) { b->word &= ~f; }
-static inline struct cl_block *cl_block_of(const void *p) { return (struct cl_block *)((char *)p - CL_HDR); }
+/* The header lies before the user's pointer; hide the arithmetic from the
+ * compiler, which knows the object's bounds from alloc_size. */
+static inline struct cl_block *cl_block_of(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	__asm__("" : "+r"(a));
+	return (struct cl_block *)(a - CL_HDR);
+}
 static inline void *cl_user(struct cl_block *b) { return (char *)b + CL_HDR; }
 static inline struct cl_block *cl_next_block(struct cl_block *b) { return (struct cl_block *)((char *)b + cl_bsize(b)); }
 /* Usable bytes: up to and including the next block's prev_size field. */
@@ -164,7 +171,7 @@ enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
 
 extern CL_TLS struct cl_tcache cl_tc;
 
-void *cl_tcache_refill(unsigned cls);            /* malloc slow path */
+void *cl_tcache_refill(size_t n);                /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
 void cl_tcache_drain_all(void);
 void cl_tcache_init(void);

@@ -21,7 +21,7 @@ void *cl_malloc_slow(size_t n)
 	}
 	cl_init();
 	if (size <= CL_SMALL_MAX)
-		return cl_tcache_refill(cl_class_up[size / CL_ALIGN]);
+		return cl_tcache_refill(n);
 	if (n >= cl_opt.mmap_threshold)
 		return cl_large_alloc(n, CL_ALIGN);
 	pthread_mutex_lock(&cl_pool_lock);
@@ -46,7 +46,7 @@ void *custom_malloc(size_t n)
 			cl_clear_flag(b, CL_CACHED);
 			return cl_user(b);
 		}
-		return cl_tcache_refill(cls);
+		return cl_tcache_refill(n);
 	}
 	return cl_malloc_slow(n);
 }

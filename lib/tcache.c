@@ -81,12 +81,14 @@ void cl_tcache_drain_all(void)
 		flush(c, 0);
 }
 
-void *cl_tcache_refill(unsigned cls)
+void *cl_tcache_refill(size_t req)
 {
-	size_t size = cl_class_size[cls];
 	struct cl_block *run;
+	bool live = tc_live();   /* initialises the size classes if need be */
+	unsigned cls = cl_class_up[cl_request_to_bsize(req) / CL_ALIGN];
+	size_t size = cl_class_size[cls];
 
-	if (!tc_live()) {
+	if (!live) {
 		pthread_mutex_lock(&cl_pool_lock);
 		run = cl_pool_alloc(size, NULL);
 		pthread_mutex_unlock(&cl_pool_lock);

@@ -10,6 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int planned = -1;
@@ -98,4 +101,40 @@ size_t rss_bytes(void)
 		resident = 0;
 	fclose(f);
 	return resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		return 0;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		close(fds[0]);
+		alarm(20);
+		fn();
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t len = 0;
+	ssize_t r;
+	while (len + 1 < msglen && (r = read(fds[0], msg + len, msglen - 1 - len)) > 0)
+		len += (size_t)r;
+	msg[len] = 0;
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	if (len && msg[len - 1] == '\n')
+		msg[len - 1] = 0;
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
+		diag("child did not abort (status 0x%x), stderr: %s", status, msg);
+		return 0;
+	}
+	if (!strstr(msg, needle)) {
+		diag("stderr lacks '%s': %s", needle, msg);
+		return 0;
+	}
+	return 1;
 }

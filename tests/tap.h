@@ -26,4 +26,8 @@ int done_testing(void);
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 size_t rss_bytes(void);
 
+/* Run fn in a child process; true when it dies of SIGABRT after writing
+ * a line containing needle to stderr.  The line is kept in msg. */
+int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen);
+
 #endif
