@@ -273,10 +273,57 @@ void cl_out_flush(struct cl_out *o);
  * faults found (each reported on stderr). */
 int cl_heap_check(void);
 
-/* Shared by the public entry points and the drop-in names. */
+/* Shared by the public entry points and the drop-in names.  func names
+ * the caller's entry point in error messages. */
 void *cl_malloc_slow(size_t n);
 void cl_free_slow(void *p, const char *func);
 struct cl_block *cl_checked_block(const void *p, const char *func);
+void *cl_calloc(size_t nmemb, size_t size);
+void *cl_realloc(void *p, size_t n, const char *func);
 void *cl_memalign(size_t align, size_t n);
+size_t cl_usable_size(void *p, const char *func);
+
+/* ------------------------------------------------------------------ */
+/* The fast paths: one likely branch each, this thread's cache only.     */
+
+static inline __attribute__((always_inline)) void *cl_malloc_fast(size_t n)
+{
+	if (CL_LIKELY(n <= CL_SMALL_REQ_MAX)) {
+		unsigned cls = cl_class_up[(n + CL_HDR - sizeof(size_t) + CL_ALIGN - 1) / CL_ALIGN];
+		struct cl_bin *bin = &cl_tc.bin[cls];
+		struct cl_block *b = bin->head;
+		if (CL_LIKELY(b != NULL)) {
+			bin->head = b->next_free;
+			bin->room++;
+			cl_clear_flag(b, CL_CACHED);
+			return cl_user(b);
+		}
+		return cl_tcache_refill(n);
+	}
+	return cl_malloc_slow(n);
+}
+
+static inline __attribute__((always_inline)) void cl_free_fast(void *p, const char *func)
+{
+	if (CL_UNLIKELY(p == NULL))
+		return;
+	if (CL_LIKELY((uintptr_t)p % CL_ALIGN == 0)) {
+		struct cl_block *b = cl_block_of(p);
+		size_t w = b->word;
+		/* Tag matches and no flag but CL_PREV_FREE: ours, in use, pool. */
+		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
+			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
+			struct cl_bin *bin = &cl_tc.bin[cl_class_down[(w & CL_SIZE_MASK) / CL_ALIGN]];
+			if (CL_LIKELY(bin->room != 0)) {
+				b->word = w | CL_CACHED;
+				b->next_free = bin->head;
+				bin->head = b;
+				bin->room--;
+				return;
+			}
+		}
+	}
+	cl_free_slow(p, func);
+}
 
 #endif /* CL_INTERNAL_H */

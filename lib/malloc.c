@@ -1,8 +1,7 @@
 /*
  * malloc.c: custom_malloc, custom_free, custom_calloc and the small public
- * calls around them.  The fast paths are one likely branch each: pop from or
- * push to this thread's cache, no lock, no atomic, no system call.
- * Everything else is in the CL_NOINLINE slow functions below.
+ * calls around them.  Their fast paths are in internal.h (shared with the
+ * drop-in names of preload.c); the slow paths are here.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -36,19 +35,7 @@ void *cl_malloc_slow(size_t n)
 
 void *custom_malloc(size_t n)
 {
-	if (CL_LIKELY(n <= CL_SMALL_REQ_MAX)) {
-		unsigned cls = cl_class_up[(n + CL_HDR - sizeof(size_t) + CL_ALIGN - 1) / CL_ALIGN];
-		struct cl_bin *bin = &cl_tc.bin[cls];
-		struct cl_block *b = bin->head;
-		if (CL_LIKELY(b != NULL)) {
-			bin->head = b->next_free;
-			bin->room++;
-			cl_clear_flag(b, CL_CACHED);
-			return cl_user(b);
-		}
-		return cl_tcache_refill(n);
-	}
-	return cl_malloc_slow(n);
+	return cl_malloc_fast(n);
 }
 
 /* The always-on checks on a pointer handed back to us: aligned, a header
@@ -91,28 +78,10 @@ void cl_free_slow(void *p, const char *func)
 
 void custom_free(void *p)
 {
-	if (CL_UNLIKELY(p == NULL))
-		return;
-	if (CL_LIKELY((uintptr_t)p % CL_ALIGN == 0)) {
-		struct cl_block *b = cl_block_of(p);
-		size_t w = b->word;
-		/* Tag matches and no flag but CL_PREV_FREE: ours, in use, pool. */
-		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
-			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
-			struct cl_bin *bin = &cl_tc.bin[cl_class_down[(w & CL_SIZE_MASK) / CL_ALIGN]];
-			if (CL_LIKELY(bin->room != 0)) {
-				b->word = w | CL_CACHED;
-				b->next_free = bin->head;
-				bin->head = b;
-				bin->room--;
-				return;
-			}
-		}
-	}
-	cl_free_slow(p, "custom_free");
+	cl_free_fast(p, "custom_free");
 }
 
-void *custom_calloc(size_t nmemb, size_t size)
+void *cl_calloc(size_t nmemb, size_t size)
 {
 	size_t n;
 	if (CL_UNLIKELY(__builtin_mul_overflow(nmemb, size, &n))) {
@@ -125,7 +94,7 @@ void *custom_calloc(size_t nmemb, size_t size)
 		return NULL;
 	}
 	if (bsize <= CL_SMALL_MAX) {
-		void *p = custom_malloc(n);
+		void *p = cl_malloc_fast(n);
 		if (p)
 			memset(p, 0, n);
 		return p;
@@ -153,12 +122,22 @@ void *custom_calloc(size_t nmemb, size_t size)
 	return u;
 }
 
-size_t custom_malloc_usable_size(void *p)
+void *custom_calloc(size_t nmemb, size_t size)
+{
+	return cl_calloc(nmemb, size);
+}
+
+size_t cl_usable_size(void *p, const char *func)
 {
 	if (!p)
 		return 0;
-	struct cl_block *b = cl_checked_block(p, "custom_malloc_usable_size");
+	struct cl_block *b = cl_checked_block(p, func);
 	return (b->word & CL_LARGE) ? cl_large_usable(b) : cl_pool_usable(b);
+}
+
+size_t custom_malloc_usable_size(void *p)
+{
+	return cl_usable_size(p, "custom_malloc_usable_size");
 }
 
 int custom_init_pool(size_t bytes)

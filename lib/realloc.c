@@ -11,25 +11,25 @@
 #include <errno.h>
 #include <string.h>
 
-static void *move(void *p, size_t old_usable, size_t n)
+static void *move(void *p, size_t old_usable, size_t n, const char *func)
 {
-	void *q = custom_malloc(n);
+	void *q = cl_malloc_fast(n);
 	if (!q)
 		return NULL;
 	memcpy(q, p, old_usable < n ? old_usable : n);
-	custom_free(p);
+	cl_free_fast(p, func);
 	return q;
 }
 
-void *custom_realloc(void *p, size_t n)
+void *cl_realloc(void *p, size_t n, const char *func)
 {
 	if (!p)
-		return custom_malloc(n);
+		return cl_malloc_fast(n);
 	if (n == 0) {
-		custom_free(p);
+		cl_free_fast(p, func);
 		return NULL;
 	}
-	struct cl_block *b = cl_checked_block(p, "custom_realloc");
+	struct cl_block *b = cl_checked_block(p, func);
 	size_t size = cl_request_to_bsize(n);
 	if (size == 0) {
 		errno = ENOMEM;
@@ -40,12 +40,12 @@ void *custom_realloc(void *p, size_t n)
 		size_t usable = cl_large_usable(b);
 		if (n >= cl_opt.mmap_threshold / 2 && b->prev_size == 0)
 			return cl_large_realloc(b, n);
-		return move(p, usable, n);
+		return move(p, usable, n, func);
 	}
 
 	size_t have = cl_bsize(b);
 	if (n >= cl_opt.mmap_threshold)
-		return move(p, cl_pool_usable(b), n);
+		return move(p, cl_pool_usable(b), n, func);
 	if (size <= have) {
 		if (have - size >= CL_MIN_BLOCK) {
 			pthread_mutex_lock(&cl_pool_lock);
@@ -59,5 +59,10 @@ void *custom_realloc(void *p, size_t n)
 	pthread_mutex_unlock(&cl_pool_lock);
 	if (grown)
 		return p;
-	return move(p, cl_pool_usable(b), n);
+	return move(p, cl_pool_usable(b), n, func);
+}
+
+void *custom_realloc(void *p, size_t n)
+{
+	return cl_realloc(p, n, "custom_realloc");
 }
