@@ -63,5 +63,5 @@ void cl_init_slow(void)
 __attribute__((destructor)) static void cl_at_exit(void)
 {
 	if (cl_ready && cl_opt.stats_at_exit)
-		custom_malloc_stats();
+		cl_print_stats(cl_opt.stats_fd);
 }

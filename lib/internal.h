@@ -241,6 +241,8 @@ struct cl_options {
 	size_t mmap_threshold;   /* requests at or above go to own mappings */
 	size_t release_threshold;/* free runs this long are madvised away */
 	bool stats_at_exit;
+	int stats_fd;            /* a copy of stderr taken at start-up, for the
+	                            statistics at exit: some programs close fd 2 */
 };
 extern struct cl_options cl_opt;
 void cl_options_read(void);
@@ -256,6 +258,7 @@ static inline void cl_init(void)
 		cl_init_slow();
 }
 
+void cl_print_stats(int fd);
 CL_NORETURN CL_COLD void cl_fatal(const char *func, const char *fault, const void *p);
 
 /* Formatting into a fixed buffer, written with write(2). */

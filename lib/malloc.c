@@ -112,10 +112,11 @@ void *cl_calloc(size_t nmemb, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *u = cl_user(b);
-	if (z.lo) {
+	char *u = cl_user(b), *end = u + n;
+	if (z.lo && z.lo < end) {
 		memset(u, 0, (size_t)(z.lo - u));
-		memset(z.hi, 0, (size_t)(u + n - z.hi));
+		if (z.hi < end)
+			memset(z.hi, 0, (size_t)(end - z.hi));
 	} else {
 		memset(u, 0, n);
 	}

@@ -8,12 +8,14 @@
  */
 #include "internal.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 
 struct cl_options cl_opt = {
 	.mmap_threshold = 256 * 1024,
 	.release_threshold = 64 * 1024,
 	.stats_at_exit = false,
+	.stats_fd = 2,
 };
 
 static void warn(const char *name, const char *value, const char *why)
@@ -83,4 +85,9 @@ void cl_options_read(void)
 	size_option("CALLOC_LITE_TRIM_THRESHOLD", &cl_opt.release_threshold,
 		    CL_PAGE, (size_t)1 << 30);
 	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
+	if (cl_opt.stats_at_exit) {
+		int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
+		if (fd >= 0)
+			cl_opt.stats_fd = fd;
+	}
 }

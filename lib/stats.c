@@ -42,11 +42,11 @@ static void line(struct cl_out *o, const char *label, size_t v)
 	cl_out_str(o, "\n");
 }
 
-void custom_malloc_stats(void)
+void cl_print_stats(int fd)
 {
 	int saved = errno;
 	struct custom_mallinfo mi = custom_mallinfo();
-	struct cl_out o = { .fd = 2 };
+	struct cl_out o = { .fd = fd };
 	cl_out_str(&o, "calloc-lite statistics:\n");
 	line(&o, "  bytes mapped        = ", mi.mapped);
 	line(&o, "  bytes in use        = ", mi.in_use);
@@ -63,4 +63,9 @@ void custom_malloc_stats(void)
 	line(&o, "  mremap calls        = ", mi.mremap_calls);
 	cl_out_flush(&o);
 	errno = saved;
+}
+
+void custom_malloc_stats(void)
+{
+	cl_print_stats(2);
 }
