@@ -1,0 +1,326 @@
+/*
+ * threads.c: the allocator under several threads (lib/tcache.c and the
+ * pool's lock): blocks allocated in one thread and freed or reallocated in
+ * another, and thousands of short-lived threads whose caches must go back
+ * to the pool when they exit.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calloc-lite.h"
+#include "internal.h"
+#include "tap.h"
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the fill pattern assumes a little-endian machine");
+
+static int under_valgrind;
+
+/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
+static uint64_t pat_word(uint64_t seed, size_t j)
+{
+	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+static unsigned char pat_byte(uint64_t seed, size_t i)
+{
+	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
+}
+
+static void fill(void *block, size_t from, size_t to, uint64_t seed)
+{
+	unsigned char *p = block;
+	size_t i = from;
+	for (; i < to && (i & 7); i++)
+		p[i] = pat_byte(seed, i);
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w = pat_word(seed, i >> 3);
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < to; i++)
+		p[i] = pat_byte(seed, i);
+}
+
+/* The offset of the first byte in [from, to) that does not hold the
+ * pattern, or SIZE_MAX when all do. */
+static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
+{
+	const unsigned char *p = block;
+	size_t i = from;
+	for (; i < to && (i & 7); i++)
+		if (p[i] != pat_byte(seed, i))
+			return i;
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w != pat_word(seed, i >> 3))
+			break;
+	}
+	for (; i < to; i++)
+		if (p[i] != pat_byte(seed, i))
+			return i;
+	return SIZE_MAX;
+}
+
+/* Offset of the first nonzero byte of p[0..n), or SIZE_MAX. */
+static size_t first_nonzero(const void *block, size_t n)
+{
+	const unsigned char *p = block;
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return i;
+	return SIZE_MAX;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static size_t errors_corrupt, errors_alloc, errors_zero;
+
+static void bump(size_t *counter)
+{
+	__atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Part 1: blocks passed between threads through shared slots.         */
+
+struct slot {
+	unsigned char *p;
+	size_t n;
+	uint64_t seed;
+};
+
+enum { N_SHARED = 1024 };
+static struct slot shared[N_SHARED];
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct worker_arg {
+	unsigned id;
+	size_t ops;
+};
+
+static size_t stress_size(uint64_t *s)
+{
+	uint64_t r = xorshift(s);
+	unsigned k = (unsigned)(r % 1000);
+	r >>= 10;
+	if (k < 2)
+		return (256u << 10) + r % (768u << 10);
+	if (k < 20)
+		return 33000 + r % 170000;
+	if (k < 150)
+		return 2048 + r % 30000;
+	return r % 2048;
+}
+
+static void verify_and_free(struct slot *b)
+{
+	if (check(b->p, 0, b->n, b->seed) != SIZE_MAX)
+		bump(&errors_corrupt);
+	custom_free(b->p);
+}
+
+static void *stress_worker(void *varg)
+{
+	struct worker_arg *arg = varg;
+	uint64_t s = mix(arg->id + 1) | 1;
+	uint64_t gen = 0;
+	void *local[32] = { 0 };
+
+	for (size_t op = 0; op < arg->ops; op++) {
+		uint64_t r = xorshift(&s);
+		struct slot mine = { NULL, 0, 0 };
+		if (r % 4) {
+			size_t n = stress_size(&s);
+			bool zero = r % 16 == 1;
+			mine.p = zero ? custom_calloc(1, n) : custom_malloc(n);
+			if (!mine.p) {
+				bump(&errors_alloc);
+			} else {
+				if (zero && first_nonzero(mine.p, n) != SIZE_MAX)
+					bump(&errors_zero);
+				mine.n = n;
+				mine.seed = mix(((uint64_t)arg->id << 48) ^ ++gen);
+				fill(mine.p, 0, n, mine.seed);
+			}
+		}
+		/* Swap with a shared slot: the block taken out was most often
+		 * allocated by another thread. */
+		size_t i = (size_t)((r >> 20) % N_SHARED);
+		pthread_mutex_lock(&shared_lock);
+		struct slot old = shared[i];
+		shared[i] = mine;
+		pthread_mutex_unlock(&shared_lock);
+		if (old.p) {
+			if ((r >> 40) % 8 == 0) {
+				/* Realloc a foreign block, then free it.  Not to
+				 * size 0, which would free it already. */
+				size_t m = stress_size(&s) + 1;
+				if (check(old.p, 0, old.n, old.seed) != SIZE_MAX)
+					bump(&errors_corrupt);
+				unsigned char *q = custom_realloc(old.p, m);
+				if (!q) {
+					bump(&errors_alloc);
+				} else {
+					old.p = q;
+					old.n = m < old.n ? m : old.n;
+				}
+			}
+			verify_and_free(&old);
+		}
+		/* Some purely local churn for the thread cache. */
+		unsigned j = (unsigned)((r >> 50) % 32);
+		custom_free(local[j]);
+		local[j] = custom_malloc((r >> 30) % 300);
+	}
+	for (unsigned j = 0; j < 32; j++)
+		custom_free(local[j]);
+	return NULL;
+}
+
+static void stress(unsigned n_threads, size_t ops)
+{
+	pthread_t t[8];
+	struct worker_arg args[8];
+
+	for (unsigned i = 0; i < n_threads; i++) {
+		args[i].id = n_threads * 100 + i;
+		args[i].ops = ops;
+		if (pthread_create(&t[i], NULL, stress_worker, &args[i]))
+			bail("pthread_create failed");
+	}
+	for (unsigned i = 0; i < n_threads; i++)
+		pthread_join(t[i], NULL);
+	for (size_t i = 0; i < N_SHARED; i++)
+		if (shared[i].p) {
+			verify_and_free(&shared[i]);
+			shared[i].p = NULL;
+		}
+	is_size(errors_corrupt, 0, "%u threads, %zu ops each, cross-thread frees: contents intact",
+		n_threads, ops);
+	is_size(errors_alloc, 0, "%u threads: no allocation failed", n_threads);
+	is_size(errors_zero, 0, "%u threads: calloc'd blocks were zero", n_threads);
+	is_size((size_t)cl_heap_check(), 0, "%u threads: heap check clean after join", n_threads);
+	errors_corrupt = errors_alloc = errors_zero = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Part 2: thread churn.  Exited threads must hand their caches back.   */
+
+enum { CHURN_BLOCKS = 100, CHURN_HANDOFF = 8, MAX_CONCURRENT = 8 };
+static struct slot handoff[MAX_CONCURRENT * CHURN_HANDOFF];
+static size_t n_handoff;
+static pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *churn_worker(void *varg)
+{
+	uint64_t s = mix((uintptr_t)varg) | 1;
+	struct slot b[CHURN_BLOCKS];
+
+	for (unsigned i = 0; i < CHURN_BLOCKS; i++) {
+		uint64_t r = xorshift(&s);
+		size_t n = r % 8 == 0 ? (r >> 8) % 32000 : (r >> 8) % 1024;
+		b[i].p = custom_malloc(n);
+		b[i].n = n;
+		b[i].seed = mix(r);
+		if (!b[i].p)
+			bump(&errors_alloc);
+		else
+			fill(b[i].p, 0, n, b[i].seed);
+	}
+	/* Free all but CHURN_HANDOFF, in a scrambled order. */
+	for (unsigned k = 0; k < CHURN_BLOCKS - CHURN_HANDOFF; k++) {
+		unsigned i = (k * 37u) % (CHURN_BLOCKS - CHURN_HANDOFF);
+		if (b[i].p)
+			verify_and_free(&b[i]);
+	}
+	pthread_mutex_lock(&handoff_lock);
+	for (unsigned i = CHURN_BLOCKS - CHURN_HANDOFF; i < CHURN_BLOCKS; i++)
+		if (b[i].p)
+			handoff[n_handoff++] = b[i];
+	pthread_mutex_unlock(&handoff_lock);
+	return NULL;
+}
+
+static void churn(size_t total)
+{
+	uint64_t s = 0x1234567;
+	size_t created = 0, mark = total / 4;
+	size_t mapped_mark = 0, peak = 0;
+	pthread_t t[MAX_CONCURRENT];
+
+	while (created < total) {
+		size_t k = 2 + (size_t)(xorshift(&s) % (MAX_CONCURRENT - 1));
+		if (k > total - created)
+			k = total - created;
+		for (size_t i = 0; i < k; i++)
+			if (pthread_create(&t[i], NULL, churn_worker, (void *)(uintptr_t)(created + i + 1)))
+				bail("pthread_create failed after %zu threads", created + i);
+		for (size_t i = 0; i < k; i++)
+			pthread_join(t[i], NULL);
+		created += k;
+		for (size_t i = 0; i < n_handoff; i++)
+			verify_and_free(&handoff[i]);
+		n_handoff = 0;
+		size_t m = custom_mallinfo().mapped;
+		if (m > peak)
+			peak = m;
+		if (!mapped_mark && created >= mark)
+			mapped_mark = m;
+	}
+	size_t mapped_end = custom_mallinfo().mapped;
+	is_size(errors_corrupt, 0, "churn of %zu threads: contents intact", total);
+	is_size(errors_alloc, 0, "churn: no allocation failed");
+	ok(mapped_end < ((size_t)32 << 20), "churn: mapped after %zu threads is %zu (< 32 MiB; peak %zu)",
+	   total, mapped_end, peak);
+	ok(mapped_end <= mapped_mark + ((size_t)8 << 20),
+	   "churn: mapped not growing (%zu after %zu threads, %zu after %zu)",
+	   mapped_mark, mark, mapped_end, total);
+
+	custom_malloc_trim(0);
+	struct custom_mallinfo mi = custom_mallinfo();
+	ok(mi.mapped < ((size_t)32 << 20), "after trim, mapped is %zu (< 32 MiB)", mi.mapped);
+	is_size(mi.in_use, 0, "after everything is freed and trimmed, nothing is in use "
+		"(exited threads handed their caches back)");
+	is_size((size_t)cl_heap_check(), 0, "heap check clean after the churn");
+}
+
+int main(void)
+{
+	under_valgrind = getenv("CL_UNDER_VALGRIND") && atoi(getenv("CL_UNDER_VALGRIND"));
+
+	stress(2, under_valgrind ? 5000 : 100000);
+	stress(4, under_valgrind ? 3000 : 50000);
+	/* Start the churn from a trimmed heap: what the main thread's cache
+	 * still holds from the stress would pin chunks that the churn's own
+	 * bound should not count. */
+	custom_malloc_trim(0);
+	diag("mapped before the churn: %zu", custom_mallinfo().mapped);
+	churn(under_valgrind ? 400 : 4000);
+	return done_testing();
+}
