@@ -12,6 +12,7 @@
 
 volatile int cl_ready;
 uint64_t cl_secret;
+uintptr_t cl_cache_key;
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int atfork_registered;
@@ -47,6 +48,7 @@ void cl_init_slow(void)
 	pthread_mutex_lock(&init_lock);
 	if (!cl_ready) {
 		cl_secret = random_secret();
+		cl_cache_key = (uintptr_t)(cl_secret * 0xd6e8feb86659fd93ull) | 1;
 		cl_sizeclass_init();
 		cl_options_read();
 		cl_tcache_init();

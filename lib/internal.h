@@ -46,6 +46,7 @@ _Static_assert(sizeof(void *) == 8 && sizeof(size_t) == 8,
 #define CL_CHUNK_LOG2   22
 #define CL_CHUNK_SIZE   ((size_t)1 << CL_CHUNK_LOG2)  /* 4 MiB, aligned */
 #define CL_CHUNK_PAGES  (CL_CHUNK_SIZE / CL_PAGE)
+#define CL_RELEASE_SLACK ((size_t)2 << 20) /* resident free bytes kept (pool.c) */
 
 static inline size_t cl_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 static inline size_t cl_align_down(size_t n, size_t a) { return n & ~(a - 1); }
@@ -67,11 +68,18 @@ static inline size_t cl_align_down(size_t n, size_t a) { return n & ~(a - 1); }
  *   the previous block is in use these 8 bytes belong to it (its last usable
  *   bytes), which is why a block of size S has S - 8 usable bytes.
  * next_free/prev_free: valid only while CL_FREE is set (pool free lists).
- *   While CL_CACHED is set the first word is the thread-cache link.
+ *   While a block sits in a thread cache, next_free is the cache link and
+ *   prev_free holds cl_cache_key, which is how free spots a block that is
+ *   already cached (a double free) without writing the header word.
+ *
+ * Who writes word: only code holding cl_pool_lock, also for blocks in use,
+ * because the pool sets and clears CL_PREV_FREE in a block's word when the
+ * block before it changes.  The owner of an in-use block only reads it
+ * (cl_word, a relaxed load), so the fast paths need no lock.
  *
  * Invariants (checked by cl_heap_check): no two adjacent pool blocks are
- * both free; CL_PREV_FREE of a block equals CL_FREE of the one before it; at
- * most one of CL_FREE, CL_CACHED, CL_LARGE is set.
+ * both free; CL_PREV_FREE of a block equals CL_FREE of the one before it;
+ * CL_FREE and CL_LARGE are never both set.
  */
 struct cl_block {
 	size_t prev_size;
@@ -88,7 +96,6 @@ _Static_assert(sizeof(struct cl_block) == CL_MIN_BLOCK,
 enum {
 	CL_FREE      = 1u << 0, /* in a pool free list */
 	CL_PREV_FREE = 1u << 1, /* the block before is free; prev_size valid */
-	CL_CACHED    = 1u << 2, /* held by a thread cache */
 	CL_LARGE     = 1u << 3, /* its own mapping; prev_size = offset into it */
 };
 #define CL_FLAGS     ((size_t)0xf)
@@ -96,23 +103,29 @@ enum {
 #define CL_SIZE_MASK ((((size_t)1 << CL_TAG_SHIFT) - 1) & ~CL_FLAGS)
 
 extern uint64_t cl_secret;     /* set once by cl_init, from AT_RANDOM */
+extern uintptr_t cl_cache_key; /* set once by cl_init; marks cached blocks */
 
 static inline size_t cl_tag(const struct cl_block *b)
 {
 	uint64_t h = ((uint64_t)(uintptr_t)b ^ cl_secret) * 0x9e3779b97f4a7c15ull;
 	return (size_t)(h >> CL_TAG_SHIFT) << CL_TAG_SHIFT;
 }
-static inline size_t cl_bsize(const struct cl_block *b) { return b->word & CL_SIZE_MASK; }
+/* Relaxed atomics: plain moves on every target we build for, but they
+ * tell the compiler (and TSan) that the lock-free readers are intended. */
+static inline size_t cl_word(const struct cl_block *b) { return __atomic_load_n(&b->word, __ATOMIC_RELAXED); }
+static inline void cl_store_word(struct cl_block *b, size_t w) { __atomic_store_n(&b->word, w, __ATOMIC_RELAXED); }
+static inline size_t cl_bsize(const struct cl_block *b) { return cl_word(b) & CL_SIZE_MASK; }
 static inline bool cl_tag_ok(const struct cl_block *b)
 {
-	return (b->word & ~(CL_SIZE_MASK | CL_FLAGS)) == cl_tag(b);
+	return (cl_word(b) & ~(CL_SIZE_MASK | CL_FLAGS)) == cl_tag(b);
 }
+/* The writers below need cl_pool_lock (see struct cl_block). */
 static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
 {
-	b->word = cl_tag(b) | size | flags;
+	cl_store_word(b, cl_tag(b) | size | flags);
 }
-static inline void cl_set_flag(struct cl_block *b, size_t f) { b->word |= f; }
-static inline void cl_clear_flag(struct cl_block *b, size_t f) { b->word &= ~f; }
+static inline void cl_set_flag(struct cl_block *b, size_t f) { cl_store_word(b, cl_word(b) | f); }
+static inline void cl_clear_flag(struct cl_block *b, size_t f) { cl_store_word(b, cl_word(b) & ~f); }
 /* The header lies before the user's pointer; hide the arithmetic from the
  * compiler, which knows the object's bounds from alloc_size. */
 static inline struct cl_block *cl_block_of(const void *p)
@@ -158,7 +171,7 @@ void cl_sizeclass_init(void);
  * not started (or already handed back), so the free fast path needs no
  * separate state test: no room sends it to the slow path. */
 struct cl_bin {
-	struct cl_block *head; /* singly linked through next_free; CL_CACHED set */
+	struct cl_block *head; /* singly linked through next_free */
 	uint32_t room;         /* cl_class_limit[class] - blocks held */
 	uint32_t pad;
 };
@@ -175,6 +188,7 @@ void *cl_tcache_refill(size_t n);                /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
 void cl_tcache_drain_all(void);
 void cl_tcache_init(void);
+bool cl_tcache_holds(struct cl_block *b);        /* in this thread's cache? */
 
 /* ------------------------------------------------------------------ */
 /* The pool (pool.c): chunks, TLSF free lists, split, coalesce.         */
@@ -298,7 +312,7 @@ static inline __attribute__((always_inline)) void *cl_malloc_fast(size_t n)
 		if (CL_LIKELY(b != NULL)) {
 			bin->head = b->next_free;
 			bin->room++;
-			cl_clear_flag(b, CL_CACHED);
+			b->prev_free = NULL;   /* no longer carries the cache key */
 			return cl_user(b);
 		}
 		return cl_tcache_refill(n);
@@ -312,14 +326,16 @@ static inline __attribute__((always_inline)) void cl_free_fast(void *p, const ch
 		return;
 	if (CL_LIKELY((uintptr_t)p % CL_ALIGN == 0)) {
 		struct cl_block *b = cl_block_of(p);
-		size_t w = b->word;
-		/* Tag matches and no flag but CL_PREV_FREE: ours, in use, pool. */
+		size_t w = cl_word(b);
+		/* Tag matches, no flag but CL_PREV_FREE (ours, in use, a pool
+		 * block), small, and not already in a cache. */
 		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
-			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
+			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX &&
+			      (uintptr_t)b->prev_free != cl_cache_key)) {
 			struct cl_bin *bin = &cl_tc.bin[cl_class_down[(w & CL_SIZE_MASK) / CL_ALIGN]];
 			if (CL_LIKELY(bin->room != 0)) {
-				b->word = w | CL_CACHED;
 				b->next_free = bin->head;
+				b->prev_free = (struct cl_block *)cl_cache_key;
 				bin->head = b;
 				bin->room--;
 				return;

@@ -47,14 +47,15 @@ struct cl_block *cl_checked_block(const void *p, const char *func)
 	struct cl_block *b = cl_block_of(p);
 	if (!cl_tag_ok(b))
 		cl_fatal(func, "invalid pointer (not from this allocator, or its header is corrupt)", p);
-	if (b->word & (CL_FREE | CL_CACHED))
+	if ((cl_word(b) & CL_FREE) ||
+	    ((uintptr_t)b->prev_free == cl_cache_key && cl_tcache_holds(b)))
 		cl_fatal(func, strstr(func, "free") ? "double free of" : "use of a freed pointer", p);
-	if (!(b->word & CL_LARGE)) {
+	if (!(cl_word(b) & CL_LARGE)) {
 		size_t s = cl_bsize(b);
 		uintptr_t end = cl_align_down((uintptr_t)b, CL_CHUNK_SIZE) + CL_CHUNK_SIZE;
 		if (s < CL_MIN_BLOCK || (uintptr_t)b + s >= end || !cl_tag_ok(cl_next_block(b)))
 			cl_fatal(func, "corrupt block header at", p);
-		if (cl_next_block(b)->word & CL_PREV_FREE)
+		if (cl_word(cl_next_block(b)) & CL_PREV_FREE)
 			cl_fatal(func, "corrupt block header after", p);
 	}
 	return b;
@@ -64,7 +65,7 @@ void cl_free_slow(void *p, const char *func)
 {
 	int saved = errno;
 	struct cl_block *b = cl_checked_block(p, func);
-	if (b->word & CL_LARGE) {
+	if (cl_word(b) & CL_LARGE) {
 		cl_large_free(b);
 	} else if (cl_bsize(b) <= CL_SMALL_MAX) {
 		cl_tcache_put_slow(b);
@@ -133,7 +134,7 @@ size_t cl_usable_size(void *p, const char *func)
 	if (!p)
 		return 0;
 	struct cl_block *b = cl_checked_block(p, func);
-	return (b->word & CL_LARGE) ? cl_large_usable(b) : cl_pool_usable(b);
+	return (cl_word(b) & CL_LARGE) ? cl_large_usable(b) : cl_pool_usable(b);
 }
 
 size_t custom_malloc_usable_size(void *p)

@@ -10,7 +10,10 @@
  * Pages go back to the OS in two ways, both inside the free call: a chunk
  * that becomes wholly free is unmapped (one spare is kept, its pages
  * released), and a free block whose dirty pages reach the release threshold
- * has them released with MADV_DONTNEED.  Each chunk keeps one dirty bit per
+ * has them released with MADV_DONTNEED, once the pool holds more than
+ * CL_RELEASE_SLACK resident free bytes (so that a program that frees and
+ * allocates the same memory over and over does not fault it back in each
+ * time).  Each chunk keeps one dirty bit per
  * page.  Invariant: a page whose bit is clear reads as zeros (never touched
  * since it was mapped or released); every write the pool or a user makes to
  * a page is preceded by setting its bit.  calloc relies on it.
@@ -245,6 +248,16 @@ static void chunk_unmap(struct chunk *c)
 	cl_os_unmap(c, CL_CHUNK_SIZE);
 }
 
+/* Resident bytes not in use: dirty pages minus the bytes of pool blocks in
+ * use (an estimate: a page shared by a used and a free block counts once).
+ * unlisted: bytes of a free block not (yet) in a free list. */
+static size_t dirty_free_bytes(size_t unlisted)
+{
+	size_t used = pool.nchunks * CHUNK_USABLE - pool.free_bytes - unlisted;
+	size_t dirty = pool.dirty_pages * CL_PAGE;
+	return dirty > used ? dirty - used : 0;
+}
+
 /* Release the dirty whole pages inside free block b if there are at least
  * min_bytes of them; returns bytes released. */
 static size_t release_inside(struct cl_block *b, size_t size, size_t min_bytes)
@@ -278,7 +291,7 @@ static bool settle_free(struct cl_block *b, size_t size)
 		release_inside(b, size, 1);
 		return true;
 	}
-	if (size >= cl_opt.release_threshold)
+	if (size >= cl_opt.release_threshold && dirty_free_bytes(size) > CL_RELEASE_SLACK)
 		release_inside(b, size, cl_opt.release_threshold);
 	return true;
 }
@@ -582,7 +595,7 @@ int cl_pool_check(void)
 				faults += fault("footer disagrees with the previous block's size", b);
 			if (is_free && prev_free)
 				faults += fault("two adjacent free blocks", b);
-			if ((b->word & CL_LARGE) || ((b->word & CL_CACHED) && is_free))
+			if (b->word & CL_LARGE)
 				faults += fault("impossible flags", b);
 			if (is_free) {
 				nfree++;

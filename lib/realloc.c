@@ -36,7 +36,7 @@ void *cl_realloc(void *p, size_t n, const char *func)
 		return NULL;
 	}
 
-	if (b->word & CL_LARGE) {
+	if (cl_word(b) & CL_LARGE) {
 		size_t usable = cl_large_usable(b);
 		if (n >= cl_opt.mmap_threshold / 2 && b->prev_size == 0)
 			return cl_large_realloc(b, n);

@@ -48,7 +48,7 @@ static bool tc_live(void)
 
 static inline void push(struct cl_bin *bin, struct cl_block *b)
 {
-	cl_set_flag(b, CL_CACHED);
+	b->prev_free = (struct cl_block *)cl_cache_key;
 	b->next_free = bin->head;
 	bin->head = b;
 	bin->room--;
@@ -65,7 +65,6 @@ static void flush(unsigned cls, unsigned keep)
 	while (held > keep) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
-		cl_clear_flag(b, CL_CACHED);
 		cl_pool_free(b);
 		held--;
 		bin->room++;
@@ -147,4 +146,17 @@ void cl_tcache_put_slow(struct cl_block *b)
 	if (bin->room == 0)
 		flush(cls, cl_class_limit[cls] / 2);
 	push(bin, b);
+}
+
+/* A block carrying the cache key is either in a cache (a double free) or
+ * holds user data that happens to equal the key: look in this thread's
+ * bin.  Blocks cached by other threads cannot be found cheaply. */
+bool cl_tcache_holds(struct cl_block *b)
+{
+	if (cl_tc.state != CL_TC_LIVE || cl_bsize(b) > CL_SMALL_MAX)
+		return false;
+	for (struct cl_block *c = cl_tc.bin[cl_class_down[cl_bsize(b) / CL_ALIGN]].head; c; c = c->next_free)
+		if (c == b)
+			return true;
+	return false;
 }
