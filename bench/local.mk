@@ -1,0 +1,120 @@
+## bench/local.mk: benchmarks (included by Makefile.am)
+##
+## `make bench` builds the workload programs and runs bench/run, which runs
+## every workload under glibc, jemalloc, mimalloc, tcmalloc and calloc-lite
+## (interleaved, medians of 5 runs) and prints a markdown table.
+## `make bench-callgrind` counts instructions per malloc/free pair.
+## Extra options for bench/run: make bench BENCH_FLAGS='--reps 3 --only churn'.
+##
+## The programs use only the standard malloc family and are NOT linked with
+## libcalloc-lite: bench/run swaps allocators with LD_PRELOAD.  They are
+## EXTRA_PROGRAMS, built only on `make bench`, with -fno-builtin so that gcc
+## cannot elide malloc/free pairs, and without the sanitizer flags of an
+## --enable-asan build (an ASan runtime would replace malloc).
+
+bench_PROGS = \
+	bench/churn \
+	bench/larson \
+	bench/xthread \
+	bench/realloc \
+	bench/liveset \
+	bench/large \
+	bench/release \
+	bench/calloc \
+	bench/aligned \
+	bench/threadchurn \
+	bench/runchild
+EXTRA_PROGRAMS = $(bench_PROGS)
+
+bench_cppflags = -I$(top_srcdir)/bench
+bench_cflags = -std=gnu11 -O2 -fno-builtin -pthread
+bench_ldflags = -pthread
+bench_ldadd = -lpthread
+
+bench_churn_SOURCES = bench/churn.c bench/bench.h
+bench_churn_CPPFLAGS = $(bench_cppflags)
+bench_churn_CFLAGS = $(bench_cflags)
+bench_churn_LDFLAGS = $(bench_ldflags)
+bench_churn_LDADD = $(bench_ldadd)
+
+bench_larson_SOURCES = bench/larson.c bench/bench.h
+bench_larson_CPPFLAGS = $(bench_cppflags)
+bench_larson_CFLAGS = $(bench_cflags)
+bench_larson_LDFLAGS = $(bench_ldflags)
+bench_larson_LDADD = $(bench_ldadd)
+
+bench_xthread_SOURCES = bench/xthread.c bench/bench.h
+bench_xthread_CPPFLAGS = $(bench_cppflags)
+bench_xthread_CFLAGS = $(bench_cflags)
+bench_xthread_LDFLAGS = $(bench_ldflags)
+bench_xthread_LDADD = $(bench_ldadd)
+
+bench_realloc_SOURCES = bench/realloc.c bench/bench.h
+bench_realloc_CPPFLAGS = $(bench_cppflags)
+bench_realloc_CFLAGS = $(bench_cflags)
+bench_realloc_LDFLAGS = $(bench_ldflags)
+bench_realloc_LDADD = $(bench_ldadd)
+
+bench_liveset_SOURCES = bench/liveset.c bench/bench.h
+bench_liveset_CPPFLAGS = $(bench_cppflags)
+bench_liveset_CFLAGS = $(bench_cflags)
+bench_liveset_LDFLAGS = $(bench_ldflags)
+bench_liveset_LDADD = $(bench_ldadd)
+
+bench_large_SOURCES = bench/large.c bench/bench.h
+bench_large_CPPFLAGS = $(bench_cppflags)
+bench_large_CFLAGS = $(bench_cflags)
+bench_large_LDFLAGS = $(bench_ldflags)
+bench_large_LDADD = $(bench_ldadd)
+
+bench_release_SOURCES = bench/release.c bench/bench.h
+bench_release_CPPFLAGS = $(bench_cppflags)
+bench_release_CFLAGS = $(bench_cflags)
+bench_release_LDFLAGS = $(bench_ldflags)
+bench_release_LDADD = $(bench_ldadd)
+
+bench_calloc_SOURCES = bench/calloc.c bench/bench.h
+bench_calloc_CPPFLAGS = $(bench_cppflags)
+bench_calloc_CFLAGS = $(bench_cflags)
+bench_calloc_LDFLAGS = $(bench_ldflags)
+bench_calloc_LDADD = $(bench_ldadd)
+
+bench_aligned_SOURCES = bench/aligned.c bench/bench.h
+bench_aligned_CPPFLAGS = $(bench_cppflags)
+bench_aligned_CFLAGS = $(bench_cflags)
+bench_aligned_LDFLAGS = $(bench_ldflags)
+bench_aligned_LDADD = $(bench_ldadd)
+
+bench_threadchurn_SOURCES = bench/threadchurn.c bench/bench.h
+bench_threadchurn_CPPFLAGS = $(bench_cppflags)
+bench_threadchurn_CFLAGS = $(bench_cflags)
+bench_threadchurn_LDFLAGS = $(bench_ldflags)
+bench_threadchurn_LDADD = $(bench_ldadd)
+
+# the measuring wrapper (fork/exec, wait4 rusage, timeout); not a workload
+bench_runchild_SOURCES = bench/runchild.c
+bench_runchild_CPPFLAGS = $(bench_cppflags)
+bench_runchild_CFLAGS = $(bench_cflags)
+bench_runchild_LDFLAGS = $(bench_ldflags)
+
+EXTRA_DIST += \
+	bench/run \
+	bench/py_alloc.py \
+	bench/perl_hash.pl \
+	bench/sqlite.sql \
+	bench/lua_table.lua
+
+CLEANFILES += $(bench_PROGS:=$(EXEEXT))
+
+BENCH_FLAGS =
+bench_run = $(SHELL) $(top_srcdir)/bench/run --builddir '$(abs_top_builddir)' \
+	--bindir '$(abs_top_builddir)/bench'
+
+# `all` first: the drop-in library must be current.
+bench: all $(bench_PROGS:=$(EXEEXT))
+	$(bench_run) $(BENCH_FLAGS)
+
+bench-callgrind: all bench/churn$(EXEEXT) bench/runchild$(EXEEXT)
+	$(bench_run) --callgrind $(BENCH_FLAGS)
+
+.PHONY: bench bench-callgrind
