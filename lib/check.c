@@ -11,8 +11,8 @@ int cl_heap_check(void)
 {
 	if (!cl_ready)
 		return 0;
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	int faults = cl_pool_check();
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 	return faults;
 }

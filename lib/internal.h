@@ -254,12 +254,50 @@ extern size_t cl_os_fail_countdown;
 struct cl_options {
 	size_t mmap_threshold;   /* requests at or above go to own mappings */
 	size_t release_threshold;/* free runs this long are madvised away */
+	size_t fail_after;       /* CALLOC_LITE_FAIL_AFTER: 0 = never */
 	bool stats_at_exit;
+	bool scribble;           /* CALLOC_LITE_SCRIBBLE */
+	bool check;              /* CALLOC_LITE_CHECK */
+	bool verbose;            /* CALLOC_LITE_VERBOSE */
+	bool valgrind;           /* running under valgrind: client requests */
+	bool asan;               /* built with --enable-asan: poison free memory */
+	/* Any of the checking modes above: thread caches are off, so every
+	 * call takes a slow path, where the hooks of debug.c run.  The fast
+	 * paths never look at options. */
+	bool debug;
 	int stats_fd;            /* a copy of stderr taken at start-up, for the
 	                            statistics at exit: some programs close fd 2 */
 };
 extern struct cl_options cl_opt;
 void cl_options_read(void);
+
+/* ------------------------------------------------------------------ */
+/* Checking modes (debug.c), called from slow paths only when cl_opt.debug. */
+
+#define CL_JUNK_ALLOC 0xa5  /* CALLOC_LITE_SCRIBBLE: fill of a new block */
+#define CL_JUNK_FREE  0xdf  /* CALLOC_LITE_SCRIBBLE: fill of a freed block */
+
+bool cl_debug_fail(void);                        /* FAIL_AFTER reached? */
+void *cl_debug_alloc(void *p, size_t n, bool zeroed);
+void cl_debug_free(void *p, size_t usable);
+void cl_debug_quiet(bool on);                    /* valgrind error reporting */
+void cl_debug_check(const char *func, const void *p);
+/* Pool memory state for AddressSanitizer (no-ops unless CL_ASAN). */
+void cl_asan_poison(void *p, size_t n);
+void cl_asan_unpoison(void *p, size_t n);
+
+static inline void cl_lock(void)
+{
+	pthread_mutex_lock(&cl_pool_lock);
+	if (CL_UNLIKELY(cl_opt.valgrind))
+		cl_debug_quiet(true);
+}
+static inline void cl_unlock(void)
+{
+	if (CL_UNLIKELY(cl_opt.valgrind))
+		cl_debug_quiet(false);
+	pthread_mutex_unlock(&cl_pool_lock);
+}
 
 /* ------------------------------------------------------------------ */
 /* Initialisation (init.c), errors (error.c), output without malloc.    */
@@ -328,12 +366,13 @@ static inline __attribute__((always_inline)) void cl_free_fast(void *p, const ch
 		struct cl_block *b = cl_block_of(p);
 		size_t w = cl_word(b);
 		/* Tag matches, no flag but CL_PREV_FREE (ours, in use, a pool
-		 * block), small, and not already in a cache. */
+		 * block), small, room in the cache, and not already in one. */
 		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
-			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX &&
-			      (uintptr_t)b->prev_free != cl_cache_key)) {
+			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
 			struct cl_bin *bin = &cl_tc.bin[cl_class_down[(w & CL_SIZE_MASK) / CL_ALIGN]];
-			if (CL_LIKELY(bin->room != 0)) {
+			/* room first: with caches off (checking modes) the user's
+			 * bytes in prev_free are never read. */
+			if (CL_LIKELY(bin->room != 0 && (uintptr_t)b->prev_free != cl_cache_key)) {
 				b->next_free = bin->head;
 				b->prev_free = (struct cl_block *)cl_cache_key;
 				bin->head = b;

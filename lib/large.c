@@ -57,6 +57,12 @@ void *cl_large_realloc(struct cl_block *b, size_t n)
 	}
 	if (len == old)
 		return cl_user(b);
+	if (len < old) {        /* shrinking cannot fail: cut the tail off */
+		cl_os_unmap((char *)b + len, old - len);
+		cl_set_header(b, len, CL_LARGE);
+		cl_os_large_account((ptrdiff_t)len - (ptrdiff_t)old, 0);
+		return cl_user(b);
+	}
 	struct cl_block *nb = cl_os_remap(b, old, len);
 	if (!nb) {
 		errno = ENOMEM;

@@ -11,6 +11,25 @@
 #include <errno.h>
 #include <string.h>
 
+/* A pool or large block for n bytes (block size size); z as for
+ * cl_pool_alloc, NULL for a large block, which is zero anyway. */
+static void *alloc_big(size_t n, size_t size, struct cl_zero_hint *z)
+{
+	if (n >= cl_opt.mmap_threshold) {
+		if (z)
+			z->lo = NULL;
+		return cl_large_alloc(n, CL_ALIGN);
+	}
+	cl_lock();
+	struct cl_block *b = cl_pool_alloc(size, z);
+	cl_unlock();
+	if (!b) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return cl_user(b);
+}
+
 void *cl_malloc_slow(size_t n)
 {
 	size_t size = cl_request_to_bsize(n);
@@ -21,16 +40,9 @@ void *cl_malloc_slow(size_t n)
 	cl_init();
 	if (size <= CL_SMALL_MAX)
 		return cl_tcache_refill(n);
-	if (n >= cl_opt.mmap_threshold)
-		return cl_large_alloc(n, CL_ALIGN);
-	pthread_mutex_lock(&cl_pool_lock);
-	struct cl_block *b = cl_pool_alloc(size, NULL);
-	pthread_mutex_unlock(&cl_pool_lock);
-	if (!b) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	return cl_user(b);
+	if (CL_UNLIKELY(cl_opt.debug))
+		return cl_debug_fail() ? NULL : cl_debug_alloc(alloc_big(n, size, NULL), n, false);
+	return alloc_big(n, size, NULL);
 }
 
 void *custom_malloc(size_t n)
@@ -40,7 +52,21 @@ void *custom_malloc(size_t n)
 
 /* The always-on checks on a pointer handed back to us: aligned, a header
  * we wrote (tag), and in use.  Aborts with one line otherwise. */
+static struct cl_block *checked_block(const void *p, const char *func);
+
+/* Under valgrind the neighbour's header we read may lie in memory memcheck
+ * was told is freed: our read, not the program's error. */
 struct cl_block *cl_checked_block(const void *p, const char *func)
+{
+	if (CL_LIKELY(!cl_opt.valgrind))
+		return checked_block(p, func);
+	cl_debug_quiet(true);
+	struct cl_block *b = checked_block(p, func);
+	cl_debug_quiet(false);
+	return b;
+}
+
+static struct cl_block *checked_block(const void *p, const char *func)
 {
 	if ((uintptr_t)p % CL_ALIGN)
 		cl_fatal(func, "invalid pointer (misaligned)", p);
@@ -48,7 +74,7 @@ struct cl_block *cl_checked_block(const void *p, const char *func)
 	if (!cl_tag_ok(b))
 		cl_fatal(func, "invalid pointer (not from this allocator, or its header is corrupt)", p);
 	if ((cl_word(b) & CL_FREE) ||
-	    ((uintptr_t)b->prev_free == cl_cache_key && cl_tcache_holds(b)))
+	    (!cl_opt.debug && (uintptr_t)b->prev_free == cl_cache_key && cl_tcache_holds(b)))
 		cl_fatal(func, strstr(func, "free") ? "double free of" : "use of a freed pointer", p);
 	if (!(cl_word(b) & CL_LARGE)) {
 		size_t s = cl_bsize(b);
@@ -65,15 +91,19 @@ void cl_free_slow(void *p, const char *func)
 {
 	int saved = errno;
 	struct cl_block *b = cl_checked_block(p, func);
+	if (CL_UNLIKELY(cl_opt.debug))
+		cl_debug_free(p, cl_usable_size(p, func));
 	if (cl_word(b) & CL_LARGE) {
 		cl_large_free(b);
 	} else if (cl_bsize(b) <= CL_SMALL_MAX) {
 		cl_tcache_put_slow(b);
 	} else {
-		pthread_mutex_lock(&cl_pool_lock);
+		cl_lock();
 		cl_pool_free(b);
-		pthread_mutex_unlock(&cl_pool_lock);
+		cl_unlock();
 	}
+	if (CL_UNLIKELY(cl_opt.debug))
+		cl_debug_check(func, p);
 	errno = saved;
 }
 
@@ -101,27 +131,21 @@ void *cl_calloc(size_t nmemb, size_t size)
 		return p;
 	}
 	cl_init();
-	if (n >= cl_opt.mmap_threshold)
-		return cl_large_alloc(n, CL_ALIGN); /* fresh pages are zero */
-
-	/* A pool block: skip the whole pages the pool knows are zero. */
-	struct cl_zero_hint z;
-	pthread_mutex_lock(&cl_pool_lock);
-	struct cl_block *b = cl_pool_alloc(bsize, &z);
-	pthread_mutex_unlock(&cl_pool_lock);
-	if (!b) {
-		errno = ENOMEM;
+	if (CL_UNLIKELY(cl_opt.debug) && cl_debug_fail())
 		return NULL;
-	}
-	char *u = cl_user(b), *end = u + n;
+	/* Fresh mappings are zero; in the pool, skip the pages it knows are. */
+	struct cl_zero_hint z;
+	char *u = alloc_big(n, bsize, &z), *end = u + n;
+	if (!u)
+		return NULL;
 	if (z.lo && z.lo < end) {
 		memset(u, 0, (size_t)(z.lo - u));
 		if (z.hi < end)
 			memset(z.hi, 0, (size_t)(end - z.hi));
-	} else {
+	} else if (n < cl_opt.mmap_threshold) {
 		memset(u, 0, n);
 	}
-	return u;
+	return CL_UNLIKELY(cl_opt.debug) ? cl_debug_alloc(u, n, true) : u;
 }
 
 void *custom_calloc(size_t nmemb, size_t size)
@@ -145,9 +169,9 @@ size_t custom_malloc_usable_size(void *p)
 int custom_init_pool(size_t bytes)
 {
 	cl_init();
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	int r = cl_pool_reserve(bytes);
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 	if (r < 0)
 		errno = ENOMEM;
 	return r;
@@ -159,9 +183,9 @@ int custom_malloc_trim(size_t pad)
 		return 0;
 	int saved = errno;
 	cl_tcache_drain_all();
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	int r = cl_pool_trim(pad);
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 	errno = saved;
 	return r;
 }

@@ -22,16 +22,22 @@ void *cl_memalign(size_t align, size_t n)
 		return NULL;
 	}
 	cl_init();
-	if (n + align >= cl_opt.mmap_threshold)
-		return cl_large_alloc(n, align);
-	pthread_mutex_lock(&cl_pool_lock);
-	struct cl_block *b = cl_pool_alloc_aligned(size, align);
-	pthread_mutex_unlock(&cl_pool_lock);
-	if (!b) {
-		errno = ENOMEM;
+	if (CL_UNLIKELY(cl_opt.debug) && cl_debug_fail())
 		return NULL;
+	void *p;
+	if (n + align >= cl_opt.mmap_threshold) {
+		p = cl_large_alloc(n, align);
+	} else {
+		cl_lock();
+		struct cl_block *b = cl_pool_alloc_aligned(size, align);
+		cl_unlock();
+		if (!b) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		p = cl_user(b);
 	}
-	return cl_user(b);
+	return CL_UNLIKELY(cl_opt.debug) ? cl_debug_alloc(p, n, false) : p;
 }
 
 static inline bool power_of_two(size_t x) { return x && !(x & (x - 1)); }

@@ -9,6 +9,10 @@
 #include "internal.h"
 
 #include <fcntl.h>
+
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+# include <valgrind/valgrind.h>
+#endif
 #include <stdlib.h>
 
 struct cl_options cl_opt = {
@@ -85,6 +89,34 @@ void cl_options_read(void)
 	size_option("CALLOC_LITE_TRIM_THRESHOLD", &cl_opt.release_threshold,
 		    CL_PAGE, (size_t)1 << 30);
 	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
+	bool_option("CALLOC_LITE_SCRIBBLE", &cl_opt.scribble);
+	bool_option("CALLOC_LITE_CHECK", &cl_opt.check);
+	bool_option("CALLOC_LITE_VERBOSE", &cl_opt.verbose);
+	size_option("CALLOC_LITE_FAIL_AFTER", &cl_opt.fail_after, 1, SIZE_MAX >> 1);
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+	cl_opt.valgrind = RUNNING_ON_VALGRIND;
+#endif
+#ifdef CL_ASAN
+	cl_opt.asan = true;
+#endif
+	cl_opt.debug = cl_opt.scribble || cl_opt.check || cl_opt.fail_after ||
+		       cl_opt.valgrind || cl_opt.asan;
+	if (cl_opt.verbose) {
+		struct cl_out o = { .fd = 2 };
+		cl_out_str(&o, "calloc-lite: mmap threshold ");
+		cl_out_dec(&o, cl_opt.mmap_threshold);
+		cl_out_str(&o, ", trim threshold ");
+		cl_out_dec(&o, cl_opt.release_threshold);
+		cl_out_str(&o, cl_opt.scribble ? ", scribble" : "");
+		cl_out_str(&o, cl_opt.check ? ", check" : "");
+		cl_out_str(&o, cl_opt.fail_after ? ", fail after " : "");
+		if (cl_opt.fail_after)
+			cl_out_dec(&o, cl_opt.fail_after);
+		cl_out_str(&o, cl_opt.valgrind ? ", valgrind" : "");
+		cl_out_str(&o, cl_opt.asan ? ", asan" : "");
+		cl_out_str(&o, cl_opt.debug ? " (thread caches off)\n" : "\n");
+		cl_out_flush(&o);
+	}
 	if (cl_opt.stats_at_exit) {
 		int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
 		if (fd >= 0)

@@ -214,6 +214,8 @@ static struct chunk *chunk_new(bool reserved)
 	struct chunk *c = cl_os_map_aligned(CL_CHUNK_SIZE, CL_CHUNK_SIZE);
 	if (!c)
 		return NULL;
+	if (cl_opt.asan)   /* shadow left from an earlier chunk at this address */
+		cl_asan_unpoison(c, CL_CHUNK_SIZE);
 	c->magic = CHUNK_MAGIC;
 	c->reserved = reserved;
 	c->next = pool.chunks;
@@ -245,6 +247,8 @@ static void chunk_unmap(struct chunk *c)
 	pool.dirty_pages -= c->dirty_pages;
 	if (pool.spare == c)
 		pool.spare = NULL;
+	if (cl_opt.asan)
+		cl_asan_unpoison(c, CL_CHUNK_SIZE);
 	cl_os_unmap(c, CL_CHUNK_SIZE);
 }
 
@@ -320,9 +324,13 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 		}
 	}
 
+	if (cl_opt.asan)
+		cl_asan_unpoison(b, size + sizeof(size_t));
 	if (have - size >= CL_MIN_BLOCK) {
 		struct cl_block *r = (struct cl_block *)((char *)b + size);
 		struct cl_block *n = (struct cl_block *)((char *)b + have);
+		if (cl_opt.asan)
+			cl_asan_unpoison(r, CL_MIN_BLOCK);
 		mark_dirty(r, (char *)r + CL_MIN_BLOCK);
 		cl_set_header(r, have - size, CL_FREE);
 		n->prev_size = have - size;
@@ -373,6 +381,8 @@ void cl_pool_free(struct cl_block *b)
 	n = (struct cl_block *)((char *)b + size);
 	n->prev_size = size;
 	cl_set_flag(n, CL_PREV_FREE);
+	if (cl_opt.asan)   /* all but the header, links and footer */
+		cl_asan_poison((char *)b + CL_MIN_BLOCK, size - CL_MIN_BLOCK);
 	if (settle_free(b, size))
 		list_insert(b, size);
 }
@@ -389,6 +399,8 @@ bool cl_pool_grow_in_place(struct cl_block *b, size_t size)
 	list_remove(n, ns);
 	pool.merges_next++;
 	struct cl_block *end = (struct cl_block *)((char *)b + have + ns);
+	if (cl_opt.asan)
+		cl_asan_unpoison(b, have + ns + sizeof(size_t));
 	if (have + ns - size >= CL_MIN_BLOCK) {
 		struct cl_block *r = (struct cl_block *)((char *)b + size);
 		mark_dirty(r, (char *)r + CL_MIN_BLOCK);
@@ -489,13 +501,13 @@ void cl_pool_fork_child(void)
 
 void cl_pool_stats(struct cl_pool_stats *s)
 {
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	s->chunks = pool.nchunks;
 	s->chunk_bytes = pool.nchunks * CL_CHUNK_SIZE;
 	s->free_bytes = pool.free_bytes;
 	s->free_blocks = pool.free_blocks;
 	s->released_bytes = (pool.nchunks * CL_CHUNK_PAGES - pool.dirty_pages) * CL_PAGE;
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 	if (s->released_bytes > s->free_bytes)
 		s->released_bytes = s->free_bytes;
 }

@@ -74,9 +74,9 @@ void print_free_list(void)
 	/* Our lines go out with write(2); flush what stdio holds first so the
 	 * caller's printf output and ours appear in order. */
 	fflush(stdout);
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	cl_pool_print();
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 
 	struct cl_os_stats os;
 	cl_os_stats(&os);

@@ -36,6 +36,9 @@ void *cl_realloc(void *p, size_t n, const char *func)
 		return NULL;
 	}
 
+	/* The checking modes see every block come and go: always move. */
+	if (CL_UNLIKELY(cl_opt.debug))
+		return move(p, cl_usable_size(p, func), n, func);
 	if (cl_word(b) & CL_LARGE) {
 		size_t usable = cl_large_usable(b);
 		if (n >= cl_opt.mmap_threshold / 2 && b->prev_size == 0)
@@ -48,15 +51,15 @@ void *cl_realloc(void *p, size_t n, const char *func)
 		return move(p, cl_pool_usable(b), n, func);
 	if (size <= have) {
 		if (have - size >= CL_MIN_BLOCK) {
-			pthread_mutex_lock(&cl_pool_lock);
+			cl_lock();
 			cl_pool_shrink_in_place(b, size);
-			pthread_mutex_unlock(&cl_pool_lock);
+			cl_unlock();
 		}
 		return p;
 	}
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	bool grown = cl_pool_grow_in_place(b, size);
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 	if (grown)
 		return p;
 	return move(p, cl_pool_usable(b), n, func);

@@ -38,6 +38,10 @@ static bool tc_live(void)
 	if (cl_tc.state == CL_TC_DEAD)
 		return false;
 	cl_init();
+	if (cl_opt.debug) {          /* every call must reach the hooks */
+		cl_tc.state = CL_TC_DEAD;
+		return false;
+	}
 	for (unsigned c = 0; c < CL_CLASSES; c++)
 		cl_tc.bin[c].room = cl_class_limit[c];
 	cl_tc.state = CL_TC_LIVE;
@@ -61,7 +65,7 @@ static void flush(unsigned cls, unsigned keep)
 	unsigned held = cl_class_limit[cls] - bin->room;
 	if (held <= keep)
 		return;
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	while (held > keep) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
@@ -69,7 +73,7 @@ static void flush(unsigned cls, unsigned keep)
 		held--;
 		bin->room++;
 	}
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 }
 
 void cl_tcache_drain_all(void)
@@ -88,14 +92,16 @@ void *cl_tcache_refill(size_t req)
 	size_t size = cl_class_size[cls];
 
 	if (!live) {
-		pthread_mutex_lock(&cl_pool_lock);
+		if (cl_opt.debug && cl_debug_fail())
+			return NULL;
+		cl_lock();
 		run = cl_pool_alloc(size, NULL);
-		pthread_mutex_unlock(&cl_pool_lock);
+		cl_unlock();
 		if (!run) {
 			errno = ENOMEM;
 			return NULL;
 		}
-		return cl_user(run);
+		return cl_opt.debug ? cl_debug_alloc(cl_user(run), req, false) : cl_user(run);
 	}
 
 	/* One pool block cut into n blocks of the class: one lock hold, one
@@ -104,14 +110,14 @@ void *cl_tcache_refill(size_t req)
 	unsigned n = bin->room / 2 + 1;
 	if (n * size > 16384 && size <= 16384)
 		n = (unsigned)(16384 / size);
-	pthread_mutex_lock(&cl_pool_lock);
+	cl_lock();
 	run = cl_pool_alloc(n * size, NULL);
 	if (!run && n > 1) {
 		n = 1;
 		run = cl_pool_alloc(size, NULL);
 	}
 	if (!run) {
-		pthread_mutex_unlock(&cl_pool_lock);
+		cl_unlock();
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -126,7 +132,7 @@ void *cl_tcache_refill(size_t req)
 	}
 	if (n == 1)
 		cl_set_header(run, total, run->word & CL_PREV_FREE);
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_unlock();
 
 	for (unsigned i = n - 1; i >= 1; i--)
 		push(bin, (struct cl_block *)(p + i * size));
@@ -136,9 +142,9 @@ void *cl_tcache_refill(size_t req)
 void cl_tcache_put_slow(struct cl_block *b)
 {
 	if (!tc_live()) {
-		pthread_mutex_lock(&cl_pool_lock);
+		cl_lock();
 		cl_pool_free(b);
-		pthread_mutex_unlock(&cl_pool_lock);
+		cl_unlock();
 		return;
 	}
 	unsigned cls = cl_class_down[cl_bsize(b) / CL_ALIGN];

@@ -55,6 +55,12 @@ same() {
 }
 
 [ -r "$preload" ] || { echo "1..1"; echo "not ok 1 - $preload exists"; exit 0; }
+# An AddressSanitizer build (make check-asan) cannot be preloaded into
+# programs that were not built with it.
+if nm -D "$preload" 2>/dev/null | grep -q ' U __asan_init'; then
+	echo "1..0 # SKIP the drop-in library is built with AddressSanitizer"
+	exit 0
+fi
 
 # 1. Our own edge-case program, with a constructor calling free(NULL) first.
 if CALLOC_LITE_STATS=0 LD_PRELOAD="$preload" "$builddir/tests/preload-early" > "$work/early.out" 2>&1; then
