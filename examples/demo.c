@@ -43,8 +43,12 @@ int main(void)
 	custom_free(guard);
 
 	mi = custom_mallinfo();
-	printf("after freeing everything: %zu bytes mapped, %zu munmap calls\n",
-	       mi.mapped, mi.munmap_calls);
+	printf("after freeing everything: %zu bytes mapped (a spare chunk, and %zu "
+	       "bytes of large mapping kept for reuse)\n", mi.mapped, mi.large_cached);
 	print_free_list();
+	custom_malloc_trim(0);
+	mi = custom_mallinfo();
+	printf("after custom_malloc_trim(0): %zu bytes mapped, %zu munmap calls\n",
+	       mi.mapped, mi.munmap_calls);
 	return 0;
 }

@@ -56,7 +56,8 @@ CALLOC_LITE_API int custom_init_pool(size_t bytes);
 /* A snapshot of the allocator's counters.  All byte counts include block
  * headers.  The OS call counts are totals since the process started. */
 struct custom_mallinfo {
-	size_t mapped;        /* bytes mapped from the OS now (pool + large) */
+	size_t mapped;        /* bytes mapped from the OS now (pool + large,
+	                         including large_cached) */
 	size_t pool_mapped;   /* bytes in pool chunks (including a spare) */
 	size_t in_use;        /* bytes in pool blocks handed out or cached by
 	                         threads, plus bytes in large mappings */
@@ -70,6 +71,8 @@ struct custom_mallinfo {
 	size_t munmap_calls;
 	size_t madvise_calls;
 	size_t mremap_calls;
+	size_t large_cached;  /* bytes of freed large mappings kept for reuse
+	                         (counted in mapped, not in in_use) */
 };
 CALLOC_LITE_API struct custom_mallinfo custom_mallinfo(void);
 

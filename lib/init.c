@@ -20,16 +20,19 @@ static int atfork_registered;
 static void fork_prepare(void)
 {
 	pthread_mutex_lock(&cl_pool_lock);
+	cl_large_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+	cl_large_fork_parent();
 	pthread_mutex_unlock(&cl_pool_lock);
 }
 
 static void fork_child(void)
 {
-	/* Only this thread survives; the lock it held is reset. */
+	/* Only this thread survives; the locks it held are reset. */
+	cl_large_fork_child();
 	cl_pool_fork_child();
 }
 

@@ -220,8 +220,13 @@ int cl_pool_check(void);
 /* ------------------------------------------------------------------ */
 /* Large blocks (large.c): one mapping each.                            */
 
-void *cl_large_alloc(size_t n, size_t align);
+void *cl_large_alloc(size_t n, size_t align, bool zero);
 void cl_large_free(struct cl_block *b);
+int cl_large_trim(void);                         /* empty the reuse cache */
+size_t cl_large_cached(void);                    /* bytes in it */
+void cl_large_fork_prepare(void);
+void cl_large_fork_parent(void);
+void cl_large_fork_child(void);
 void *cl_large_realloc(struct cl_block *b, size_t n);
 static inline size_t cl_large_usable(const struct cl_block *b)
 {

@@ -3,7 +3,14 @@
  *
  * The header sits at offset prev_size into the mapping (0 unless the block
  * was aligned beyond 16), its size is the whole mapping's, and CL_LARGE is
- * set.  Free unmaps; realloc moves the mapping with mremap.
+ * set.  Realloc moves the mapping with mremap.
+ *
+ * Free unmaps, except that the last few freed mappings (CACHE_SLOTS, at
+ * most CACHE_BYTES together) are kept resident for the next large request:
+ * without them a program that allocates and frees big buffers in a loop
+ * pays a mapping, a page fault per page and an unmapping every time (glibc
+ * avoids that by raising its mmap threshold, and keeps the memory).
+ * custom_malloc_trim empties the cache.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -11,13 +18,81 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
+
+#define CACHE_SLOTS 8
+#define CACHE_BYTES ((size_t)32 << 20)
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *map[CACHE_SLOTS];    /* NULL: empty slot */
+	size_t len[CACHE_SLOTS];
+	size_t bytes;              /* sum of len[] */
+} cache;
 
 static inline char *mapping_of(const struct cl_block *b)
 {
 	return (char *)b - b->prev_size;
 }
 
-void *cl_large_alloc(size_t n, size_t align)
+/* A cached mapping of at least len bytes and at most twice that, cut to
+ * len; NULL if there is none. */
+static char *cache_take(size_t len)
+{
+	int best = -1;
+	pthread_mutex_lock(&cache_lock);
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache.map[i] && cache.len[i] >= len && cache.len[i] / 2 <= len &&
+		    (best < 0 || cache.len[i] < cache.len[best]))
+			best = i;
+	char *m = NULL;
+	size_t have = 0;
+	if (best >= 0) {
+		m = cache.map[best];
+		have = cache.len[best];
+		cache.map[best] = NULL;
+		cache.bytes -= have;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (m && have > len)
+		cl_os_unmap(m + len, have - len);
+	return m;
+}
+
+/* Keep mapping m (len bytes) for reuse, evicting older ones to make room;
+ * false if it is too big to keep. */
+static bool cache_put(char *m, size_t len)
+{
+	char *evict[CACHE_SLOTS];
+	size_t evict_len[CACHE_SLOTS];
+	int n = 0;
+	if (len > CACHE_BYTES / 2)
+		return false;
+	pthread_mutex_lock(&cache_lock);
+	int slot = -1;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (!cache.map[i]) {
+			if (slot < 0)
+				slot = i;
+		} else if (cache.bytes + len > CACHE_BYTES || (slot < 0 && i == CACHE_SLOTS - 1)) {
+			evict[n] = cache.map[i];
+			evict_len[n++] = cache.len[i];
+			cache.bytes -= cache.len[i];
+			cache.map[i] = NULL;
+			if (slot < 0)
+				slot = i;
+		}
+	}
+	cache.map[slot] = m;
+	cache.len[slot] = len;
+	cache.bytes += len;
+	pthread_mutex_unlock(&cache_lock);
+	while (n--)
+		cl_os_unmap(evict[n], evict_len[n]);
+	return true;
+}
+
+void *cl_large_alloc(size_t n, size_t align, bool zero)
 {
 	size_t pad = align > CL_ALIGN ? align : 0;
 	size_t len = n + CL_HDR + pad;
@@ -26,8 +101,9 @@ void *cl_large_alloc(size_t n, size_t align)
 		return NULL;
 	}
 	len = cl_align_up(len, CL_PAGE);
-	char *m = cl_os_map(len);
-	if (!m) {
+	char *m = cache_take(len);
+	bool fresh = m == NULL;
+	if (fresh && !(m = cl_os_map(len))) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -36,6 +112,8 @@ void *cl_large_alloc(size_t n, size_t align)
 	b->prev_size = (size_t)((char *)b - m);
 	cl_set_header(b, len, CL_LARGE);
 	cl_os_large_account((ptrdiff_t)len, 1);
+	if (zero && !fresh)      /* fresh pages are zero already */
+		memset(u, 0, n);
 	return u;
 }
 
@@ -43,8 +121,40 @@ void cl_large_free(struct cl_block *b)
 {
 	size_t len = cl_bsize(b);
 	cl_os_large_account(-(ptrdiff_t)len, -1);
-	cl_os_unmap(mapping_of(b), len);
+	if (!cache_put(mapping_of(b), len))
+		cl_os_unmap(mapping_of(b), len);
 }
+
+int cl_large_trim(void)
+{
+	int released = 0;
+	for (;;) {
+		char *m = NULL;
+		size_t len = 0;
+		pthread_mutex_lock(&cache_lock);
+		for (int i = 0; i < CACHE_SLOTS && !m; i++)
+			if (cache.map[i]) {
+				m = cache.map[i];
+				len = cache.len[i];
+				cache.map[i] = NULL;
+				cache.bytes -= len;
+			}
+		pthread_mutex_unlock(&cache_lock);
+		if (!m)
+			return released;
+		cl_os_unmap(m, len);
+		released = 1;
+	}
+}
+
+size_t cl_large_cached(void)
+{
+	return __atomic_load_n(&cache.bytes, __ATOMIC_RELAXED);
+}
+
+void cl_large_fork_prepare(void) { pthread_mutex_lock(&cache_lock); }
+void cl_large_fork_parent(void) { pthread_mutex_unlock(&cache_lock); }
+void cl_large_fork_child(void) { pthread_mutex_init(&cache_lock, NULL); }
 
 /* b's offset is 0 (callers move aligned blocks instead). */
 void *cl_large_realloc(struct cl_block *b, size_t n)

@@ -11,14 +11,14 @@
 #include <errno.h>
 #include <string.h>
 
-/* A pool or large block for n bytes (block size size); z as for
- * cl_pool_alloc, NULL for a large block, which is zero anyway. */
+/* A pool or large block for n bytes (block size size).  z (calloc) as for
+ * cl_pool_alloc; for a large block, z->lo is NULL and the block is zero. */
 static void *alloc_big(size_t n, size_t size, struct cl_zero_hint *z)
 {
 	if (n >= cl_opt.mmap_threshold) {
 		if (z)
 			z->lo = NULL;
-		return cl_large_alloc(n, CL_ALIGN);
+		return cl_large_alloc(n, CL_ALIGN, z != NULL);
 	}
 	cl_lock();
 	struct cl_block *b = cl_pool_alloc(size, z);
@@ -186,6 +186,7 @@ int custom_malloc_trim(size_t pad)
 	cl_lock();
 	int r = cl_pool_trim(pad);
 	cl_unlock();
+	r |= cl_large_trim();
 	errno = saved;
 	return r;
 }

@@ -26,7 +26,7 @@ void *cl_memalign(size_t align, size_t n)
 		return NULL;
 	void *p;
 	if (n + align >= cl_opt.mmap_threshold) {
-		p = cl_large_alloc(n, align);
+		p = cl_large_alloc(n, align, false);
 	} else {
 		cl_lock();
 		struct cl_block *b = cl_pool_alloc_aligned(size, align);

@@ -18,7 +18,7 @@ struct custom_mallinfo custom_mallinfo(void)
 		cl_pool_stats(&ps);
 	cl_os_stats(&os);
 	struct custom_mallinfo mi = {
-		.mapped = ps.chunk_bytes + os.large_bytes,
+		.mapped = ps.chunk_bytes + os.large_bytes + cl_large_cached(),
 		.pool_mapped = ps.chunk_bytes,
 		.in_use = ps.chunk_bytes - ps.free_bytes + os.large_bytes,
 		.pool_free = ps.free_bytes,
@@ -31,6 +31,7 @@ struct custom_mallinfo custom_mallinfo(void)
 		.munmap_calls = os.munmap_calls,
 		.madvise_calls = os.madvise_calls,
 		.mremap_calls = os.mremap_calls,
+		.large_cached = cl_large_cached(),
 	};
 	return mi;
 }
@@ -57,6 +58,7 @@ void cl_print_stats(int fd)
 	line(&o, "  pool free blocks    = ", mi.free_blocks);
 	line(&o, "  large blocks        = ", mi.large_blocks);
 	line(&o, "  large bytes         = ", mi.large);
+	line(&o, "  large bytes cached  = ", mi.large_cached);
 	line(&o, "  mmap calls          = ", mi.mmap_calls);
 	line(&o, "  munmap calls        = ", mi.munmap_calls);
 	line(&o, "  madvise calls       = ", mi.madvise_calls);

@@ -25,9 +25,27 @@ int main(void)
 	memset(p, 0x11, u);
 	custom_free(p);
 	struct custom_mallinfo m2 = mi();
-	is_size(m2.large_blocks, m0.large_blocks, "free unmaps it");
-	is_size(m2.munmap_calls, m1.munmap_calls + 1, "with one munmap");
+	is_size(m2.large_blocks, m0.large_blocks, "free ends the large block");
 	is_size(m2.large, m0.large, "large bytes back to where they were");
+	is_size(m2.large_cached, m1.large, "its mapping is kept for reuse");
+	char *again = custom_malloc(thr);
+	struct custom_mallinfo m2b = mi();
+	ok(again == p, "the next large request of that size reuses it");
+	is_size(m2b.mmap_calls, m2.mmap_calls, "without a new mapping");
+	custom_free(again);
+	ok(custom_malloc_trim(0) == 1, "custom_malloc_trim empties the cache");
+	struct custom_mallinfo m2c = mi();
+	ok(m2c.munmap_calls > m2b.munmap_calls && m2c.large_cached == 0, "with munmap");
+
+	/* The cache is bounded: 40 MiB of freed 4 MiB blocks keep at most 32. */
+	char *many[10];
+	for (int i = 0; i < 10; i++)
+		many[i] = custom_malloc(4 << 20);
+	for (int i = 0; i < 10; i++)
+		custom_free(many[i]);
+	ok(mi().large_cached <= (32u << 20), "the cache stays within 32 MiB (%zu)", mi().large_cached);
+	custom_malloc_trim(0);
+	m0 = mi();
 
 	char *q = custom_malloc(thr - 1024);
 	ok(mi().large_blocks == m0.large_blocks, "just below the threshold stays in the pool");
