@@ -173,7 +173,7 @@ void cl_sizeclass_init(void);
 struct cl_bin {
 	struct cl_block *head; /* singly linked through next_free */
 	uint32_t room;         /* cl_class_limit[class] - blocks held */
-	uint32_t pad;
+	uint32_t refills;      /* batches taken so far: the batch grows with it */
 };
 
 struct cl_tcache {

@@ -6,7 +6,8 @@
  * set.  Realloc moves the mapping with mremap.
  *
  * Free unmaps, except that the last few freed mappings (CACHE_SLOTS, at
- * most CACHE_BYTES together) are kept resident for the next large request:
+ * most CACHE_BYTES together) are kept resident for the next large requests
+ * (see cache_take):
  * without them a program that allocates and frees big buffers in a loop
  * pays a mapping, a page fault per page and an unmapping every time (glibc
  * avoids that by raising its mmap threshold, and keeps the memory).
@@ -35,27 +36,46 @@ static inline char *mapping_of(const struct cl_block *b)
 	return (char *)b - b->prev_size;
 }
 
-/* A cached mapping of at least len bytes and at most twice that, cut to
- * len; NULL if there is none. */
-static char *cache_take(size_t len)
+/* A cached mapping for *len bytes, or NULL.  The smallest one that is big
+ * enough, its tail cut off when it is over a quarter too long (*len grows
+ * to the kept length otherwise); else the biggest one, grown with mremap:
+ * its pages are resident already, only the new ones fault in. */
+static char *cache_take(size_t *len)
 {
-	int best = -1;
+	int fit = -1, big = -1;
 	pthread_mutex_lock(&cache_lock);
-	for (int i = 0; i < CACHE_SLOTS; i++)
-		if (cache.map[i] && cache.len[i] >= len && cache.len[i] / 2 <= len &&
-		    (best < 0 || cache.len[i] < cache.len[best]))
-			best = i;
+	for (int i = 0; i < CACHE_SLOTS; i++) {
+		if (!cache.map[i])
+			continue;
+		if (cache.len[i] >= *len) {
+			if (fit < 0 || cache.len[i] < cache.len[fit])
+				fit = i;
+		} else if (big < 0 || cache.len[i] > cache.len[big]) {
+			big = i;
+		}
+	}
+	int pick = fit >= 0 ? fit : big;
 	char *m = NULL;
 	size_t have = 0;
-	if (best >= 0) {
-		m = cache.map[best];
-		have = cache.len[best];
-		cache.map[best] = NULL;
+	if (pick >= 0) {
+		m = cache.map[pick];
+		have = cache.len[pick];
+		cache.map[pick] = NULL;
 		cache.bytes -= have;
 	}
 	pthread_mutex_unlock(&cache_lock);
-	if (m && have > len)
-		cl_os_unmap(m + len, have - len);
+	if (!m)
+		return NULL;
+	if (have < *len) {
+		char *g = cl_os_remap(m, have, *len);
+		if (!g)
+			cl_os_unmap(m, have);
+		return g;
+	}
+	if (have - *len > *len / 4)
+		cl_os_unmap(m + *len, have - *len);
+	else
+		*len = have;
 	return m;
 }
 
@@ -101,7 +121,7 @@ void *cl_large_alloc(size_t n, size_t align, bool zero)
 		return NULL;
 	}
 	len = cl_align_up(len, CL_PAGE);
-	char *m = cache_take(len);
+	char *m = cache_take(&len);
 	bool fresh = m == NULL;
 	if (fresh && !(m = cl_os_map(len))) {
 		errno = ENOMEM;

@@ -162,6 +162,13 @@ static void list_remove(struct cl_block *b, size_t size)
 {
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
+	/* A write past the end of a block can set CL_FREE in the next header:
+	 * then b is no list's member.  Check the links before using them. */
+	if (CL_UNLIKELY(!cl_tag_ok(b) ||
+			(b->prev_free ? b->prev_free->next_free != b : pool.heads[fl][sl] != b) ||
+			(b->next_free && b->next_free->prev_free != b)))
+		cl_fatal("free", "corrupt free block (a write past the end of the block before it?) at",
+			 cl_user(b));
 	if (b->next_free)
 		b->next_free->prev_free = b->prev_free;
 	if (b->prev_free)

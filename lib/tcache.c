@@ -58,30 +58,34 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 	bin->room--;
 }
 
-/* Hand all but keep blocks of bin back to the pool, in one lock hold. */
-static void flush(unsigned cls, unsigned keep)
+/* Hand all but keep blocks of a bin back to the pool; lock held. */
+static void flush_locked(unsigned cls, unsigned keep)
 {
 	struct cl_bin *bin = &cl_tc.bin[cls];
-	unsigned held = cl_class_limit[cls] - bin->room;
-	if (held <= keep)
-		return;
-	cl_lock();
-	while (held > keep) {
+	for (unsigned held = cl_class_limit[cls] - bin->room; held > keep; held--) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
 		cl_pool_free(b);
-		held--;
 		bin->room++;
 	}
+}
+
+static void flush(unsigned cls, unsigned keep)
+{
+	cl_lock();
+	flush_locked(cls, keep);
 	cl_unlock();
 }
 
+/* At thread exit and on trim: every bin, in one lock hold. */
 void cl_tcache_drain_all(void)
 {
 	if (cl_tc.state != CL_TC_LIVE)
 		return;
+	cl_lock();
 	for (unsigned c = 0; c < CL_CLASSES; c++)
-		flush(c, 0);
+		flush_locked(c, 0);
+	cl_unlock();
 }
 
 void *cl_tcache_refill(size_t req)
@@ -106,8 +110,14 @@ void *cl_tcache_refill(size_t req)
 
 	/* One pool block cut into n blocks of the class: one lock hold, one
 	 * search, and neighbours in memory for blocks used together. */
+	/* Batches start small and double with each refill of the bin, so a
+	 * short-lived thread does not carve (and hand back at exit) blocks it
+	 * never uses. */
 	struct cl_bin *bin = &cl_tc.bin[cls];
 	unsigned n = bin->room / 2 + 1;
+	if (bin->refills < 5 && n > (4u << bin->refills))
+		n = 4u << bin->refills;
+	bin->refills++;
 	if (n * size > 16384 && size <= 16384)
 		n = (unsigned)(16384 / size);
 	cl_lock();

@@ -2,7 +2,7 @@
 # demo.sh: the example program runs and shows what it claims.
 out=$("${top_builddir:-.}/examples/demo" 2>&1)
 rc=$?
-echo "1..6"
+echo "1..7"
 [ $rc -eq 0 ] && echo "ok 1 - demo exits 0" || echo "not ok 1 - demo exits 0 (rc $rc)"
 echo "$out" | grep -q '^chunk 0x[0-9a-f]* size 4194304' && echo "ok 2 - demo prints the pool's chunks" || echo "not ok 2 - demo prints the pool's chunks"
 echo "$out" | grep -q '= 0x[0-9a-f]* (in place)' && echo "ok 3 - realloc grew in place" || echo "not ok 3 - realloc grew in place"
@@ -10,3 +10,9 @@ echo "$out" | grep -q '^large blocks: 1,' && echo "ok 4 - the large block was it
 echo "$out" | grep -q 'after freeing everything: 12587008 bytes mapped (a spare chunk, and 8392704 bytes' && echo "ok 5 - after the frees, a spare chunk and the large mapping are kept" || echo "not ok 5 - after the frees, a spare chunk and the large mapping are kept"
 echo "$out" | grep -q 'after custom_malloc_trim(0): 0 bytes mapped' && echo "ok 6 - trim gives everything back" || echo "not ok 6 - trim gives everything back"
 [ $rc -eq 0 ] || echo "$out" | sed 's/^/# /'
+# Linked mode: CALLOC_LITE_STATS=1 prints the statistics at exit.
+if CALLOC_LITE_STATS=1 "${top_builddir:-.}/examples/demo" 2>&1 >/dev/null | grep -q '^calloc-lite statistics:'; then
+	echo "ok 7 - CALLOC_LITE_STATS=1 prints statistics at exit of a linked program"
+else
+	echo "not ok 7 - CALLOC_LITE_STATS=1 prints statistics at exit of a linked program"
+fi

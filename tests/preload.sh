@@ -70,6 +70,23 @@ else
 fi
 sed 's/^/# /' "$work/early.out"
 
+# calloc-lite-run, pointed at the library of this build.
+run="$builddir/calloc-lite-run"
+if [ -x "$run" ]; then
+	out=$(CALLOC_LITE_PRELOAD="$preload" "$run" --stats /usr/bin/python3 -c 'print(sum(len(str(i)) for i in range(100000)))' 2>&1)
+	if echo "$out" | grep -q '^488890$' && echo "$out" | grep -q '^calloc-lite statistics:'; then
+		ok "calloc-lite-run --stats runs a program on libcalloc-lite and prints statistics"
+	else
+		notok "calloc-lite-run --stats runs a program on libcalloc-lite and prints statistics"; echo "$out" | sed 's/^/# /' | head -5
+	fi
+	CALLOC_LITE_PRELOAD="$preload" "$run" /nonexistent/program 2>/dev/null
+	[ $? -eq 127 ] && ok "calloc-lite-run: a program that cannot be found exits 127" || notok "calloc-lite-run: a program that cannot be found exits 127"
+	"$run" --bogus 2>/dev/null
+	[ $? -eq 2 ] && ok "calloc-lite-run: a bad option exits 2" || notok "calloc-lite-run: a bad option exits 2"
+else
+	notok "calloc-lite-run is built"
+fi
+
 # 2. Python with every object through malloc.
 if need python3; then
 	cat > "$work/work.py" <<'PY'

@@ -65,6 +65,17 @@ static void double_free_pool(void)
 	custom_free(g);
 }
 
+static void overflow_into_next(void)
+{
+	char *a = custom_malloc(1000), *b = custom_malloc(1000), *c = custom_malloc(1000);
+	(void)b;
+	(void)c;
+	volatile size_t end = custom_malloc_usable_size(a);
+	a[end] = 1;              /* one byte too far: the next header's flags */
+	custom_free(a);
+	custom_malloc_trim(0);   /* a reaches the pool and meets its neighbour */
+}
+
 int main(void)
 {
 	char *a = custom_malloc(100);
@@ -138,5 +149,7 @@ int main(void)
 	ok(expect_abort(realloc_freed, "custom_realloc(): use of a freed pointer", msg, sizeof msg),
 	   "realloc of a freed pointer aborts: %s", msg);
 	ok(strstr(msg, "(tcache, pid ") != NULL, "the message names the program");
+	ok(expect_abort(overflow_into_next, "corrupt free block", msg, sizeof msg),
+	   "a one-byte overflow into the next header is caught, not followed: %s", msg);
 	return done_testing();
 }
