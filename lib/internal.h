@@ -184,7 +184,7 @@ enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
 
 extern CL_TLS struct cl_tcache cl_tc;
 
-void *cl_tcache_refill(size_t n);                /* malloc slow path, n small */
+CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
 void cl_tcache_drain_all(void);
 void cl_tcache_init(void);
@@ -264,7 +264,8 @@ struct cl_options {
 	bool scribble;           /* CALLOC_LITE_SCRIBBLE */
 	bool check;              /* CALLOC_LITE_CHECK */
 	bool verbose;            /* CALLOC_LITE_VERBOSE */
-	bool valgrind;           /* running under valgrind: client requests */
+	bool valgrind;           /* under valgrind (CALLOC_LITE_VALGRIND=0 turns
+	                            it off): client requests describe blocks */
 	bool asan;               /* built with --enable-asan: poison free memory */
 	/* Any of the checking modes above: thread caches are off, so every
 	 * call takes a slow path, where the hooks of debug.c run.  The fast
@@ -335,8 +336,8 @@ int cl_heap_check(void);
 
 /* Shared by the public entry points and the drop-in names.  func names
  * the caller's entry point in error messages. */
-void *cl_malloc_slow(size_t n);
-void cl_free_slow(void *p, const char *func);
+CL_NOINLINE void *cl_malloc_slow(size_t n);
+CL_NOINLINE void cl_free_slow(void *p, const char *func);
 struct cl_block *cl_checked_block(const void *p, const char *func);
 void *cl_calloc(size_t nmemb, size_t size);
 void *cl_realloc(void *p, size_t n, const char *func);

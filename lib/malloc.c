@@ -30,7 +30,22 @@ static void *alloc_big(size_t n, size_t size, struct cl_zero_hint *z)
 	return cl_user(b);
 }
 
+static void *malloc_slow(size_t n);
+
+/* Under valgrind (caches off, every call comes here) the allocator reads
+ * headers and writes links in memory memcheck was told is freed: those are
+ * not the program's errors, so the slow paths run with reporting off. */
 void *cl_malloc_slow(size_t n)
+{
+	if (CL_LIKELY(!cl_opt.valgrind))
+		return malloc_slow(n);
+	cl_debug_quiet(true);
+	void *p = malloc_slow(n);
+	cl_debug_quiet(false);
+	return p;
+}
+
+static void *malloc_slow(size_t n)
 {
 	size_t size = cl_request_to_bsize(n);
 	if (CL_UNLIKELY(size == 0)) {
@@ -87,7 +102,20 @@ static struct cl_block *checked_block(const void *p, const char *func)
 	return b;
 }
 
+static void free_slow(void *p, const char *func);
+
 void cl_free_slow(void *p, const char *func)
+{
+	if (CL_LIKELY(!cl_opt.valgrind)) {
+		free_slow(p, func);
+		return;
+	}
+	cl_debug_quiet(true);
+	free_slow(p, func);
+	cl_debug_quiet(false);
+}
+
+static void free_slow(void *p, const char *func)
 {
 	int saved = errno;
 	struct cl_block *b = cl_checked_block(p, func);
@@ -112,6 +140,8 @@ void custom_free(void *p)
 	cl_free_fast(p, "custom_free");
 }
 
+static void *calloc_slow(size_t n, size_t bsize);
+
 void *cl_calloc(size_t nmemb, size_t size)
 {
 	size_t n;
@@ -131,6 +161,16 @@ void *cl_calloc(size_t nmemb, size_t size)
 		return p;
 	}
 	cl_init();
+	if (CL_LIKELY(!cl_opt.valgrind))
+		return calloc_slow(n, bsize);
+	cl_debug_quiet(true);
+	void *p = calloc_slow(n, bsize);
+	cl_debug_quiet(false);
+	return p;
+}
+
+static void *calloc_slow(size_t n, size_t bsize)
+{
 	if (CL_UNLIKELY(cl_opt.debug) && cl_debug_fail())
 		return NULL;
 	/* Fresh mappings are zero; in the pool, skip the pages it knows are. */

@@ -11,6 +11,8 @@
 
 #include <errno.h>
 
+static void *memalign_slow(size_t align, size_t n, size_t size);
+
 /* align: a power of two.  NULL with errno ENOMEM on failure. */
 void *cl_memalign(size_t align, size_t n)
 {
@@ -22,6 +24,16 @@ void *cl_memalign(size_t align, size_t n)
 		return NULL;
 	}
 	cl_init();
+	if (CL_LIKELY(!cl_opt.valgrind))
+		return memalign_slow(align, n, size);
+	cl_debug_quiet(true);   /* see cl_malloc_slow */
+	void *p = memalign_slow(align, n, size);
+	cl_debug_quiet(false);
+	return p;
+}
+
+static void *memalign_slow(size_t align, size_t n, size_t size)
+{
 	if (CL_UNLIKELY(cl_opt.debug) && cl_debug_fail())
 		return NULL;
 	void *p;

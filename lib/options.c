@@ -95,6 +95,9 @@ void cl_options_read(void)
 	size_option("CALLOC_LITE_FAIL_AFTER", &cl_opt.fail_after, 1, SIZE_MAX >> 1);
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 	cl_opt.valgrind = RUNNING_ON_VALGRIND;
+	/* 0: let memcheck see only the allocator's own accesses (the blocks
+	 * are then opaque to it, as with any mmap-based allocator). */
+	bool_option("CALLOC_LITE_VALGRIND", &cl_opt.valgrind);
 #endif
 #ifdef CL_ASAN
 	cl_opt.asan = true;

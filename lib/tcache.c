@@ -105,7 +105,14 @@ void *cl_tcache_refill(size_t req)
 			errno = ENOMEM;
 			return NULL;
 		}
-		return cl_opt.debug ? cl_debug_alloc(cl_user(run), req, false) : cl_user(run);
+		if (!cl_opt.debug)
+			return cl_user(run);
+		if (cl_opt.valgrind)
+			cl_debug_quiet(true);      /* see cl_malloc_slow */
+		void *p = cl_debug_alloc(cl_user(run), req, false);
+		if (cl_opt.valgrind)
+			cl_debug_quiet(false);
+		return p;
 	}
 
 	/* One pool block cut into n blocks of the class: one lock hold, one

@@ -476,7 +476,7 @@ static void test_calloc_zero(void)
 	calloc_reuse("large, own mapping", large, sizeof large / sizeof large[0]);
 
 	/* A big dirty pool block split into smaller calloc'd ones. */
-	unsigned char *big = custom_malloc(220000);
+	unsigned char *big = opaque(custom_malloc(220000));
 	unsigned char *guard = custom_malloc(40000);
 	size_t dirty = 0;
 	if (big) {
