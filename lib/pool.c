@@ -331,6 +331,8 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 		}
 	}
 
+	if (have - size < CL_MIN_BLOCK)
+		size = have;        /* the rest is too small to keep: take it all */
 	if (cl_opt.asan)
 		cl_asan_unpoison(b, size + sizeof(size_t));
 	if (have - size >= CL_MIN_BLOCK) {
@@ -343,7 +345,6 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 		n->prev_size = have - size;
 		list_insert(r, have - size);
 	} else {
-		size = have;
 		cl_clear_flag(cl_next_block(b), CL_PREV_FREE);
 	}
 	cl_set_header(b, size, prev_flag);

@@ -23,6 +23,10 @@ check() {	# check LIB FUNCTION [ALIAS]: objdump names aliased code by either
 		fails=$((fails + 1))
 	fi
 }
+if nm -D "$builddir/lib/.libs/libcalloc-lite.so" 2>/dev/null | grep -q ' U __asan_init'; then
+	echo "1..0 # SKIP AddressSanitizer instruments the fast path"
+	exit 0
+fi
 echo "1..4"
 check "$builddir/lib/.libs/libcalloc-lite.so" custom_malloc
 check "$builddir/lib/.libs/libcalloc-lite.so" custom_free

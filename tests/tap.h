@@ -16,6 +16,8 @@ void plan(int n);
 int ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ok(a == b) with both values shown on failure. */
 int is_size(size_t got, size_t want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "ok N # SKIP why": a check that does not apply in this build or mode. */
+void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A comment line ("# ..."). */
 void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Stop with "Bail out!" (exit 1). */
