@@ -14,36 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Run fn in a child with NAME=VALUE set; its exit status and stderr. */
-static int in_child(const char *name, const char *value, int (*fn)(void), char *err, size_t errlen)
-{
-	int fds[2];
-	if (pipe(fds) != 0)
-		return -1;
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		setenv(name, value, 1);
-		alarm(30);
-		_exit(fn());
-	}
-	close(fds[1]);
-	size_t len = 0;
-	ssize_t r;
-	while (len + 1 < errlen && (r = read(fds[0], err + len, errlen - 1 - len)) > 0)
-		len += (size_t)r;
-	err[len] = 0;
-	for (char *c = err; *c; c++)   /* one TAP line */
-		if (*c == '\n')
-			*c = c[1] ? '|' : 0;
-	close(fds[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static int fail_after_5(void)
 {
 	void *p[5];
@@ -131,7 +101,7 @@ int main(void)
 	char err[2048];
 	int rc;
 
-	rc = in_child("CALLOC_LITE_FAIL_AFTER", "5", fail_after_5, err, sizeof err);
+	rc = run_child(fail_after_5, "CALLOC_LITE_FAIL_AFTER", "5", err, sizeof err);
 	is_size((size_t)rc, 0, "CALLOC_LITE_FAIL_AFTER=5: five allocations work, then ENOMEM for malloc, calloc and realloc");
 #ifdef CL_ASAN
 	skip("scribble: reading freed memory is what AddressSanitizer forbids");
@@ -139,28 +109,28 @@ int main(void)
 #else
 	{
 #endif
-	rc = in_child("CALLOC_LITE_SCRIBBLE", "1", scribble, err, sizeof err);
+	rc = run_child(scribble, "CALLOC_LITE_SCRIBBLE", "1", err, sizeof err);
 	is_size((size_t)rc, 0, "CALLOC_LITE_SCRIBBLE=1: new blocks read 0x%x, calloc is zero, freed blocks read 0x%x",
 		CL_JUNK_ALLOC, CL_JUNK_FREE);
 	}
-	rc = in_child("CALLOC_LITE_CHECK", "1", check_catches, err, sizeof err);
+	rc = run_child(check_catches, "CALLOC_LITE_CHECK", "1", err, sizeof err);
 	ok(rc == 128 + 6 && strstr(err, "heap corrupted (CALLOC_LITE_CHECK)"),
 	   "CALLOC_LITE_CHECK=1: a corrupt header aborts the next call: %s", err);
-	rc = in_child("CALLOC_LITE_CHECK", "1", check_clean, err, sizeof err);
+	rc = run_child(check_clean, "CALLOC_LITE_CHECK", "1", err, sizeof err);
 	ok(rc == 0 && !err[0], "CALLOC_LITE_CHECK=1: a correct program runs clean");
-	rc = in_child("CALLOC_LITE_VERBOSE", "1", just_malloc, err, sizeof err);
+	rc = run_child(just_malloc, "CALLOC_LITE_VERBOSE", "1", err, sizeof err);
 	ok(rc == 0 && strstr(err, "calloc-lite: mmap threshold 262144"), "CALLOC_LITE_VERBOSE=1 prints the options: %s", err);
 
-	rc = in_child("CALLOC_LITE_MMAP_THRESHOLD", "lots", threshold_kept, err, sizeof err);
+	rc = run_child(threshold_kept, "CALLOC_LITE_MMAP_THRESHOLD", "lots", err, sizeof err);
 	ok(rc == 0 && strstr(err, "calloc-lite: ignoring CALLOC_LITE_MMAP_THRESHOLD=lots: not a number"),
 	   "a bad value is ignored with one warning naming it: %s", err);
-	rc = in_child("CALLOC_LITE_MMAP_THRESHOLD", "99G", threshold_kept, err, sizeof err);
+	rc = run_child(threshold_kept, "CALLOC_LITE_MMAP_THRESHOLD", "99G", err, sizeof err);
 	ok(rc == 0 && strstr(err, "out of range"), "an out-of-range value is ignored with a warning");
-	rc = in_child("CALLOC_LITE_MMAP_THRESHOLD", "64k", threshold_set, err, sizeof err);
+	rc = run_child(threshold_set, "CALLOC_LITE_MMAP_THRESHOLD", "64k", err, sizeof err);
 	ok(rc == 0 && !err[0], "CALLOC_LITE_MMAP_THRESHOLD=64k moves 100 KiB requests to their own mappings");
-	rc = in_child("CALLOC_LITE_SCRIBBLE", "yes", just_malloc, err, sizeof err);
+	rc = run_child(just_malloc, "CALLOC_LITE_SCRIBBLE", "yes", err, sizeof err);
 	ok(rc == 0 && strstr(err, "CALLOC_LITE_SCRIBBLE=yes: expected 0 or 1"), "a bad boolean is ignored with a warning");
-	rc = in_child("CALLOC_LITE_FAIL_AFTER", "-3", just_malloc, err, sizeof err);
+	rc = run_child(just_malloc, "CALLOC_LITE_FAIL_AFTER", "-3", err, sizeof err);
 	ok(rc == 0 && strstr(err, "CALLOC_LITE_FAIL_AFTER=-3: not a number"), "a negative count is ignored with a warning");
 	return done_testing();
 }

@@ -22,76 +22,9 @@
 #include "calloc-lite.h"
 #include "internal.h"
 #include "tap.h"
-
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
+#include "pattern.h"
 
 static int under_valgrind;
-
-/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
-static uint64_t pat_word(uint64_t seed, size_t j)
-{
-	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static unsigned char pat_byte(uint64_t seed, size_t i)
-{
-	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
-}
-
-static void fill(void *block, size_t from, size_t to, uint64_t seed)
-{
-	unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		p[i] = pat_byte(seed, i);
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
-		memcpy(p + i, &w, 8);
-	}
-	for (; i < to; i++)
-		p[i] = pat_byte(seed, i);
-}
-
-/* The offset of the first byte in [from, to) that does not hold the
- * pattern, or SIZE_MAX when all do. */
-static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
-{
-	const unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
-			break;
-	}
-	for (; i < to; i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	return SIZE_MAX;
-}
-
-/* Offset of the first nonzero byte of p[0..n), or SIZE_MAX. */
-static size_t first_nonzero(const void *block, size_t n)
-{
-	const unsigned char *p = block;
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return i;
-	return SIZE_MAX;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
 
 /* ------------------------------------------------------------------ */
 /* The parent's background threads: allocate and free until told to    */
@@ -128,7 +61,7 @@ static void *busy(void *arg)
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		unsigned i = (unsigned)(xorshift(&s) % 64);
 		if (b[i].p) {
-			if (check(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
+			if (check_pattern(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
 				__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
 			custom_free(b[i].p);
 		}
@@ -138,10 +71,10 @@ static void *busy(void *arg)
 		if (!b[i].p)
 			__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
 		else
-			fill(b[i].p, 0, b[i].n, b[i].seed);
+			fill_pattern(b[i].p, 0, b[i].n, b[i].seed);
 	}
 	for (unsigned i = 0; i < 64; i++) {
-		if (b[i].p && check(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
+		if (b[i].p && check_pattern(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
 			__atomic_add_fetch(&thread_errors, 1, __ATOMIC_RELAXED);
 		custom_free(b[i].p);
 	}
@@ -192,7 +125,7 @@ static int child_work_once(uint64_t seed)
 			b[n].p = p;
 			b[n].n = sz;
 			b[n].seed = seed + (uint64_t)n;
-			fill(p, 0, sz, b[n].seed);
+			fill_pattern(p, 0, sz, b[n].seed);
 			n++;
 		}
 	/* Grow some of them, then free all in a scrambled order. */
@@ -200,15 +133,15 @@ static int child_work_once(uint64_t seed)
 		unsigned char *q = custom_realloc(b[i].p, b[i].n * 2);
 		if (!q)
 			return CHILD_ALLOC;
-		if (check(q, 0, b[i].n, b[i].seed) != SIZE_MAX)
+		if (check_pattern(q, 0, b[i].n, b[i].seed) != SIZE_MAX)
 			return CHILD_CONTENT;
-		fill(q, b[i].n, b[i].n * 2, b[i].seed);
+		fill_pattern(q, b[i].n, b[i].n * 2, b[i].seed);
 		b[i].p = q;
 		b[i].n *= 2;
 	}
 	for (int k = 0; k < n; k++) {
 		int i = (k * 7) % n;
-		if (check(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
+		if (check_pattern(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
 			return CHILD_CONTENT;
 		custom_free(b[i].p);
 	}
@@ -224,7 +157,7 @@ static int child_main(unsigned round)
 {
 	/* Blocks the parent allocated before fork are ours too. */
 	for (int i = 0; i < 3; i++) {
-		if (check(inherited[i].p, 0, inherited[i].n, inherited[i].seed) != SIZE_MAX)
+		if (check_pattern(inherited[i].p, 0, inherited[i].n, inherited[i].seed) != SIZE_MAX)
 			return CHILD_INHERITED;
 		custom_free(inherited[i].p);
 	}
@@ -261,7 +194,7 @@ int main(void)
 		inherited[i].p = custom_malloc(inherited[i].n);
 		if (!inherited[i].p)
 			bail("malloc(%zu) failed", inherited[i].n);
-		fill(inherited[i].p, 0, inherited[i].n, inherited[i].seed);
+		fill_pattern(inherited[i].p, 0, inherited[i].n, inherited[i].seed);
 	}
 
 	for (uintptr_t i = 0; i < THREADS; i++)
@@ -311,7 +244,7 @@ int main(void)
 
 	int inherited_ok = 1;
 	for (int i = 0; i < 3; i++) {
-		if (check(inherited[i].p, 0, inherited[i].n, inherited[i].seed) != SIZE_MAX)
+		if (check_pattern(inherited[i].p, 0, inherited[i].n, inherited[i].seed) != SIZE_MAX)
 			inherited_ok = 0;
 		custom_free(inherited[i].p);
 	}

@@ -16,83 +16,9 @@
 #include "calloc-lite.h"
 #include "internal.h"
 #include "tap.h"
-
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
+#include "pattern.h"
 
 static int under_valgrind;
-
-/* Hide a pointer's origin from the compiler, so that it neither folds
- * comparisons between results of malloc-like calls nor checks writes
- * beyond the requested size against alloc_size. */
-static void *opaque(void *p)
-{
-	__asm__ volatile("" : "+r"(p));
-	return p;
-}
-
-/* A volatile size, so that absurd constant requests draw no warnings. */
-static size_t sz(size_t n)
-{
-	volatile size_t v = n;
-	return v;
-}
-
-/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
-static uint64_t pat_word(uint64_t seed, size_t j)
-{
-	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static unsigned char pat_byte(uint64_t seed, size_t i)
-{
-	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
-}
-
-static void fill(void *block, size_t from, size_t to, uint64_t seed)
-{
-	unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		p[i] = pat_byte(seed, i);
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
-		memcpy(p + i, &w, 8);
-	}
-	for (; i < to; i++)
-		p[i] = pat_byte(seed, i);
-}
-
-/* The offset of the first byte in [from, to) that does not hold the
- * pattern, or SIZE_MAX when all do. */
-static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
-{
-	const unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
-			break;
-	}
-	for (; i < to; i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	return SIZE_MAX;
-}
-
-/* Offset of the first nonzero byte of p[0..n), or SIZE_MAX. */
-static size_t first_nonzero(const void *block, size_t n)
-{
-	const unsigned char *p = block;
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return i;
-	return SIZE_MAX;
-}
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 static uint64_t rnd(void)
@@ -154,7 +80,7 @@ static void test_calloc_page_edge(void)
 			hits++;
 		if (first_nonzero(p, n) != SIZE_MAX || custom_malloc_usable_size(p) < n)
 			bad++;
-		fill(p, 0, n, i);
+		fill_pattern(p, 0, n, i);
 	}
 	is_size(nulls, 0, "calloc at a page edge: no allocation failed");
 	is_size(bad, 0, "calloc of fresh pages ending 7 bytes before a page boundary: "
@@ -186,10 +112,10 @@ static void test_small_sizes(void)
 		}
 		if (custom_malloc_usable_size(p) < n)
 			bad_usable++;
-		fill(p, 0, n, n * 7919u + 1);
+		fill_pattern(p, 0, n, n * 7919u + 1);
 	}
 	for (size_t n = 0; n < N; n++)
-		if (v[n] && check(v[n], 0, n, n * 7919u + 1) != SIZE_MAX)
+		if (v[n] && check_pattern(v[n], 0, n, n * 7919u + 1) != SIZE_MAX)
 			corrupt++;
 	is_size(nulls, 0, "malloc(n) non-NULL for every n in 0..4096");
 	if (!is_size(bad_align, 0, "malloc(n) 16-aligned for every n in 0..4096"))
@@ -242,14 +168,14 @@ static void test_size_spread(void)
 			diag("malloc(%zu): usable size %zu", n, u);
 		}
 		if (under_valgrind && n > (1u << 20)) {
-			fill(p, 0, 4096, n);
-			fill(p, n - 4096, n, n ^ 0xff);
-			if (check(p, 0, 4096, n) != SIZE_MAX ||
-			    check(p, n - 4096, n, n ^ 0xff) != SIZE_MAX)
+			fill_pattern(p, 0, 4096, n);
+			fill_pattern(p, n - 4096, n, n ^ 0xff);
+			if (check_pattern(p, 0, 4096, n) != SIZE_MAX ||
+			    check_pattern(p, n - 4096, n, n ^ 0xff) != SIZE_MAX)
 				corrupt++;
 		} else {
-			fill(p, 0, u, n);
-			if (check(p, 0, u, n) != SIZE_MAX)
+			fill_pattern(p, 0, u, n);
+			if (check_pattern(p, 0, u, n) != SIZE_MAX)
 				corrupt++;
 		}
 		custom_free(p);
@@ -296,17 +222,17 @@ static void test_no_overlap(void)
 			}
 			b[i].u = custom_malloc_usable_size(b[i].p);
 			b[i].seed = ++gen * 0x100000001b3ull;
-			fill(b[i].p, 0, b[i].u, b[i].seed);
+			fill_pattern(b[i].p, 0, b[i].u, b[i].seed);
 		}
 		for (size_t i = 0; i < n_blocks; i++)
-			if (b[i].p && check(b[i].p, 0, b[i].u, b[i].seed) != SIZE_MAX)
+			if (b[i].p && check_pattern(b[i].p, 0, b[i].u, b[i].seed) != SIZE_MAX)
 				corrupt++;
 		/* Free about half, in random order, and refill in the next
 		 * round: reused memory must not overlap live blocks. */
 		for (size_t i = 0; i < n_blocks; i++) {
 			size_t j = rnd() % n_blocks;
 			if (b[j].p && (rnd() & 1)) {
-				if (check(b[j].p, 0, b[j].u, b[j].seed) != SIZE_MAX)
+				if (check_pattern(b[j].p, 0, b[j].u, b[j].seed) != SIZE_MAX)
 					corrupt++;
 				custom_free(b[j].p);
 				b[j].p = NULL;
@@ -317,7 +243,7 @@ static void test_no_overlap(void)
 	is_size(corrupt, 0, "%zu live blocks filled to their usable size do not overlap", n_blocks);
 	is_size((size_t)cl_heap_check(), 0, "heap check clean with the blocks live");
 	for (size_t i = 0; i < n_blocks; i++) {
-		if (b[i].p && check(b[i].p, 0, b[i].u, b[i].seed) != SIZE_MAX)
+		if (b[i].p && check_pattern(b[i].p, 0, b[i].u, b[i].seed) != SIZE_MAX)
 			corrupt++;
 		custom_free(b[i].p);
 	}
@@ -400,8 +326,8 @@ static void test_enomem(void)
 		if (!p || !q || first_nonzero(q, after[i]) != SIZE_MAX) {
 			fine = 0;
 		} else {
-			fill(p, 0, after[i], 99);
-			fine &= check(p, 0, after[i], 99) == SIZE_MAX;
+			fill_pattern(p, 0, after[i], 99);
+			fine &= check_pattern(p, 0, after[i], 99) == SIZE_MAX;
 		}
 		custom_free(p);
 		custom_free(q);

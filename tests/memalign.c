@@ -15,73 +15,9 @@
 #include "calloc-lite.h"
 #include "internal.h"
 #include "tap.h"
-
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
+#include "pattern.h"
 
 static int under_valgrind;
-
-/* Hide a pointer's origin from the compiler, so that it neither folds
- * comparisons between results of malloc-like calls nor checks writes
- * beyond the requested size against alloc_size. */
-static void *opaque(void *p)
-{
-	__asm__ volatile("" : "+r"(p));
-	return p;
-}
-
-/* A volatile size, so that absurd constant requests draw no warnings. */
-static size_t sz(size_t n)
-{
-	volatile size_t v = n;
-	return v;
-}
-
-/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
-static uint64_t pat_word(uint64_t seed, size_t j)
-{
-	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static unsigned char pat_byte(uint64_t seed, size_t i)
-{
-	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
-}
-
-static void fill(void *block, size_t from, size_t to, uint64_t seed)
-{
-	unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		p[i] = pat_byte(seed, i);
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
-		memcpy(p + i, &w, 8);
-	}
-	for (; i < to; i++)
-		p[i] = pat_byte(seed, i);
-}
-
-/* The offset of the first byte in [from, to) that does not hold the
- * pattern, or SIZE_MAX when all do. */
-static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
-{
-	const unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
-			break;
-	}
-	for (; i < to; i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	return SIZE_MAX;
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t rnd(void)
@@ -119,7 +55,7 @@ static void test_posix_memalign(void)
 			usable[a][s] = custom_malloc_usable_size(p);
 			if (usable[a][s] < n)
 				small++;
-			fill(p, 0, usable[a][s], align * 131 + n);
+			fill_pattern(p, 0, usable[a][s], align * 131 + n);
 		}
 		ok(fails == 0 && misaligned == 0 && small == 0,
 		   "posix_memalign alignment %zu: %d failed, %d misaligned, %d too small",
@@ -128,7 +64,7 @@ static void test_posix_memalign(void)
 	int corrupt = 0;
 	for (int a = 0; a < NA; a++)
 		for (int s = 0; s < NS; s++)
-			if (v[a][s] && check(v[a][s], 0, usable[a][s], ((size_t)8 << a) * 131 + sizes[s]) != SIZE_MAX)
+			if (v[a][s] && check_pattern(v[a][s], 0, usable[a][s], ((size_t)8 << a) * 131 + sizes[s]) != SIZE_MAX)
 				corrupt++;
 	is_size((size_t)corrupt, 0, "all %d aligned blocks, written to their usable size, are intact",
 		NA * NS);
@@ -197,14 +133,14 @@ static void test_aligned_alloc(void)
 				misaligned++;
 			if (custom_malloc_usable_size(p) < n)
 				small++;
-			fill(p, 0, n, align + n);
+			fill_pattern(p, 0, n, align + n);
 		}
 	}
 	for (int a = 0; a <= 16; a++)
 		for (int k = 0; k < 2; k++) {
 			size_t align = (size_t)1 << a;
 			size_t n = k ? 3 * align + 5 : 100;
-			if (v[k][a] && check(v[k][a], 0, n, align + n) != SIZE_MAX)
+			if (v[k][a] && check_pattern(v[k][a], 0, n, align + n) != SIZE_MAX)
 				corrupt++;
 			custom_free(v[k][a]);
 		}
@@ -248,7 +184,7 @@ static void test_mixed(void)
 	for (int op = 0; op < ops; op++) {
 		int i = (int)(rnd() % (uint64_t)n_slots);
 		if (b[i].p) {
-			if (check(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
+			if (check_pattern(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
 				corrupt++;
 			custom_free(b[i].p);
 			b[i].p = NULL;
@@ -283,7 +219,7 @@ static void test_mixed(void)
 		b[i].n = n;
 		b[i].align = align;
 		b[i].seed = ++gen;
-		fill(p, 0, n, gen);
+		fill_pattern(p, 0, n, gen);
 		if (op % 2000 == 0 && cl_heap_check() != 0)
 			checks_bad++;
 	}
@@ -298,18 +234,18 @@ static void test_mixed(void)
 			continue;
 		size_t m = b[i].n * 2 + 100;
 		unsigned char *q = custom_realloc(b[i].p, m);
-		if (!q || check(q, 0, b[i].n, b[i].seed) != SIZE_MAX) {
+		if (!q || check_pattern(q, 0, b[i].n, b[i].seed) != SIZE_MAX) {
 			realloc_bad++;
 			if (!q)
 				continue;
 		}
-		fill(q, b[i].n, m, b[i].seed);
+		fill_pattern(q, b[i].n, m, b[i].seed);
 		b[i].p = q;
 		b[i].n = m;
 	}
 	is_size((size_t)realloc_bad, 0, "realloc of aligned blocks keeps their contents");
 	for (int i = 0; i < n_slots; i++) {
-		if (b[i].p && check(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
+		if (b[i].p && check_pattern(b[i].p, 0, b[i].n, b[i].seed) != SIZE_MAX)
 			corrupt++;
 		custom_free(b[i].p);
 	}

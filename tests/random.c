@@ -18,76 +18,9 @@
 #include "calloc-lite.h"
 #include "internal.h"
 #include "tap.h"
-
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
+#include "pattern.h"
 
 static int under_valgrind;
-
-/* Hide a pointer's origin from the compiler, so that it neither folds
- * comparisons between results of malloc-like calls nor checks writes
- * beyond the requested size against alloc_size. */
-static void *opaque(void *p)
-{
-	__asm__ volatile("" : "+r"(p));
-	return p;
-}
-
-/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
-static uint64_t pat_word(uint64_t seed, size_t j)
-{
-	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static unsigned char pat_byte(uint64_t seed, size_t i)
-{
-	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
-}
-
-static void fill(void *block, size_t from, size_t to, uint64_t seed)
-{
-	unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		p[i] = pat_byte(seed, i);
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
-		memcpy(p + i, &w, 8);
-	}
-	for (; i < to; i++)
-		p[i] = pat_byte(seed, i);
-}
-
-/* The offset of the first byte in [from, to) that does not hold the
- * pattern, or SIZE_MAX when all do. */
-static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
-{
-	const unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
-			break;
-	}
-	for (; i < to; i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	return SIZE_MAX;
-}
-
-/* Offset of the first nonzero byte of p[0..n), or SIZE_MAX. */
-static size_t first_nonzero(const void *block, size_t n)
-{
-	const unsigned char *p = block;
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return i;
-	return SIZE_MAX;
-}
 
 static uint64_t rng_state;
 static uint64_t rnd(void)
@@ -99,15 +32,6 @@ static uint64_t rnd(void)
 	return rng_state * 0x2545f4914f6cdd1dull;
 }
 
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
 
 /* Sizes skewed small: mostly under 512 bytes, some up to the thread-cache
  * limit, a few medium (pool) and very few large (own mappings). */
@@ -147,7 +71,7 @@ static void report_corrupt(size_t i, size_t at, const char *when)
 
 static void verify(size_t i, const char *when)
 {
-	size_t at = check(slots[i].p, 0, slots[i].n, slots[i].seed);
+	size_t at = check_pattern(slots[i].p, 0, slots[i].n, slots[i].seed);
 	if (at != SIZE_MAX)
 		report_corrupt(i, at, when);
 }
@@ -183,7 +107,7 @@ static void install(size_t i, void *p, size_t n, size_t align, bool zeroed)
 	slots[i].p = opaque(p);
 	slots[i].n = n;
 	slots[i].seed = mix(((uint64_t)i << 40) ^ ++generation);
-	fill(p, 0, n, slots[i].seed);
+	fill_pattern(p, 0, n, slots[i].seed);
 }
 
 static void one_op(void)
@@ -236,7 +160,7 @@ static void one_op(void)
 		if (custom_malloc_usable_size(q) < n)
 			short_usable++;
 		verify(i, "prefix after realloc");
-		fill(q, slots[i].n, n, slots[i].seed);
+		fill_pattern(q, slots[i].n, n, slots[i].seed);
 		slots[i].n = n;
 	} else if (kind < 90) {                 /* free */
 		release(i);

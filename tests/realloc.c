@@ -16,71 +16,7 @@
 #include "calloc-lite.h"
 #include "internal.h"
 #include "tap.h"
-
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
-
-/* Hide a pointer's origin from the compiler, so that it neither folds
- * comparisons between results of malloc-like calls nor checks writes
- * beyond the requested size against alloc_size. */
-static void *opaque(void *p)
-{
-	__asm__ volatile("" : "+r"(p));
-	return p;
-}
-
-/* A volatile size, so that absurd constant requests draw no warnings. */
-static size_t sz(size_t n)
-{
-	volatile size_t v = n;
-	return v;
-}
-
-/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
-static uint64_t pat_word(uint64_t seed, size_t j)
-{
-	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static unsigned char pat_byte(uint64_t seed, size_t i)
-{
-	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
-}
-
-static void fill(void *block, size_t from, size_t to, uint64_t seed)
-{
-	unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		p[i] = pat_byte(seed, i);
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
-		memcpy(p + i, &w, 8);
-	}
-	for (; i < to; i++)
-		p[i] = pat_byte(seed, i);
-}
-
-/* The offset of the first byte in [from, to) that does not hold the
- * pattern, or SIZE_MAX when all do. */
-static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
-{
-	const unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
-			break;
-	}
-	for (; i < to; i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	return SIZE_MAX;
-}
+#include "pattern.h"
 
 static size_t in_use(void) { return custom_mallinfo().in_use; }
 
@@ -92,8 +28,8 @@ static void test_realloc_null(void)
 		unsigned char *p = opaque(custom_realloc(NULL, n));
 		int good = p && (uintptr_t)p % 16 == 0 && custom_malloc_usable_size(p) >= n;
 		if (good) {
-			fill(p, 0, n, n + 5);
-			good = check(p, 0, n, n + 5) == SIZE_MAX;
+			fill_pattern(p, 0, n, n + 5);
+			good = check_pattern(p, 0, n, n + 5) == SIZE_MAX;
 		}
 		ok(good, "realloc(NULL, %zu) acts as malloc", n);
 		custom_free(p);
@@ -154,7 +90,7 @@ static void test_contents(void)
 
 	if (!p)
 		bail("malloc(100) failed");
-	fill(p, 0, n, seed);
+	fill_pattern(p, 0, n, seed);
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		size_t m = steps[i].n;
 		unsigned char *q = custom_realloc(p, m);
@@ -163,14 +99,14 @@ static void test_contents(void)
 			break;
 		}
 		size_t keep = n < m ? n : m;
-		size_t bad = check(q, 0, keep, seed);
+		size_t bad = check_pattern(q, 0, keep, seed);
 		int good = bad == SIZE_MAX && (uintptr_t)q % 16 == 0 &&
 			   custom_malloc_usable_size(q) >= m;
 		ok(good, "realloc %s (%zu -> %zu) keeps the contents", steps[i].what, n, m);
 		if (bad != SIZE_MAX)
 			diag("first changed byte at offset %zu of %zu", bad, keep);
 		if (m > n)
-			fill(q, n, m, seed);
+			fill_pattern(q, n, m, seed);
 		p = q;
 		n = m;
 	}
@@ -189,7 +125,7 @@ static void test_grow_in_place(void)
 		v[i] = opaque(custom_malloc(40000));
 		if (!v[i])
 			bail("malloc(40000) failed");
-		fill(v[i], 0, 40000, 1000 + i);
+		fill_pattern(v[i], 0, 40000, 1000 + i);
 	}
 	/* Find X whose next block in memory is Y, and Y followed by a block
 	 * in use (so that X + Y alone must be enough). */
@@ -222,17 +158,17 @@ static void test_grow_in_place(void)
 		ok(r == v[x], "realloc(a, 70000) grows in place into the freed neighbour");
 	if (!r)
 		r = v[x];
-	ok(check(r, 0, 40000, 1000 + x) == SIZE_MAX, "grown block keeps its contents");
+	ok(check_pattern(r, 0, 40000, 1000 + x) == SIZE_MAX, "grown block keeps its contents");
 	ok(custom_malloc_usable_size(r) >= 70000, "grown block has usable size >= 70000");
 	size_t free_after = custom_mallinfo().pool_free;
 	if (r == v[x])
 		ok(free_after + 25000 <= free_mid && free_after + 40016 >= free_mid,
 		   "pool_free drops by the part taken from the neighbour (%zu -> %zu)",
 		   free_mid, free_after);
-	fill(r, 40000, 70000, 1000 + x);
+	fill_pattern(r, 40000, 70000, 1000 + x);
 	int changed = 0;
 	for (int i = 0; i < N; i++)
-		if (i != x && i != y && check(v[i], 0, 40000, 1000 + i) != SIZE_MAX)
+		if (i != x && i != y && check_pattern(v[i], 0, 40000, 1000 + i) != SIZE_MAX)
 			changed++;
 	is_size((size_t)changed, 0, "the other blocks are unchanged by the grow");
 	is_size((size_t)cl_heap_check(), 0, "heap check clean after grow in place");
@@ -242,7 +178,7 @@ static void test_grow_in_place(void)
 	unsigned char *guard = custom_malloc(40000);
 	if (!a || !guard)
 		bail("malloc failed");
-	fill(a, 0, 200000, 77);
+	fill_pattern(a, 0, 200000, 77);
 	size_t pf = custom_mallinfo().pool_free;
 	size_t diffb = cl_request_to_bsize(200000) - cl_request_to_bsize(100000);
 	unsigned char *s = custom_realloc(a, 100000);
@@ -253,7 +189,7 @@ static void test_grow_in_place(void)
 		ok(s == a, "realloc(200000 -> 100000) shrinks in place");
 	if (!s)
 		s = a;
-	ok(check(s, 0, 100000, 77) == SIZE_MAX, "shrunk block keeps its contents");
+	ok(check_pattern(s, 0, 100000, 77) == SIZE_MAX, "shrunk block keeps its contents");
 	size_t u = custom_malloc_usable_size(s);
 	ok(u >= 100000 && u < 200000, "shrunk block's usable size is %zu", u);
 	ok(pf2 >= pf + diffb - 256 && pf2 <= pf + diffb + 256,
@@ -273,7 +209,7 @@ static void test_large_mremap(void)
 	unsigned char *p = custom_malloc(n);
 	if (!p)
 		bail("malloc(1 MiB) failed");
-	fill(p, 0, n, 31337);
+	fill_pattern(p, 0, n, 31337);
 	size_t before = custom_mallinfo().mremap_calls;
 	unsigned char *q = custom_realloc(p, m);
 	size_t after = custom_mallinfo().mremap_calls;
@@ -282,13 +218,13 @@ static void test_large_mremap(void)
 		custom_free(p);
 		return;
 	}
-	ok(check(q, 0, n, 31337) == SIZE_MAX, "1 MiB -> 8 MiB keeps the contents");
+	ok(check_pattern(q, 0, n, 31337) == SIZE_MAX, "1 MiB -> 8 MiB keeps the contents");
 	ok(after > before, "the large block moved with mremap (mremap_calls %zu -> %zu)",
 	   before, after);
 	ok(custom_malloc_usable_size(q) >= m, "usable size >= 8 MiB");
-	fill(q, n, m, 31337);
+	fill_pattern(q, n, m, 31337);
 	unsigned char *r = custom_realloc(q, 2u << 20);
-	ok(r && check(r, 0, 2u << 20, 31337) == SIZE_MAX, "8 MiB -> 2 MiB keeps the contents");
+	ok(r && check_pattern(r, 0, 2u << 20, 31337) == SIZE_MAX, "8 MiB -> 2 MiB keeps the contents");
 	custom_free(r ? r : q);
 }
 
@@ -302,7 +238,7 @@ static void failing_realloc(const char *kind, size_t n)
 	unsigned char *p = custom_malloc(n);
 	if (!p)
 		bail("malloc(%zu) failed", n);
-	fill(p, 0, n, n * 3);
+	fill_pattern(p, 0, n, n * 3);
 	size_t u = custom_malloc_usable_size(p);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		errno = 0;
@@ -313,7 +249,7 @@ static void failing_realloc(const char *kind, size_t n)
 			p = q; /* cannot really happen; keep the test sane */
 			continue;
 		}
-		ok(check(p, 0, n, n * 3) == SIZE_MAX && custom_malloc_usable_size(p) == u,
+		ok(check_pattern(p, 0, n, n * 3) == SIZE_MAX && custom_malloc_usable_size(p) == u,
 		   "realloc(%s, %s) leaves the block untouched", kind, bad[i].name);
 	}
 	custom_free(p);
@@ -328,7 +264,7 @@ static void fault_realloc(const char *what, size_t n, size_t m)
 	unsigned char *p = custom_malloc(n);
 	if (!p)
 		bail("malloc(%zu) failed", n);
-	fill(p, 0, n, n ^ m);
+	fill_pattern(p, 0, n, n ^ m);
 	cl_os_fail_countdown = 1;
 	errno = 0;
 	unsigned char *q = custom_realloc(p, m);
@@ -336,14 +272,14 @@ static void fault_realloc(const char *what, size_t n, size_t m)
 	cl_os_fail_countdown = 0;
 	if (!q) {
 		ok(e == ENOMEM, "%s with a failing mapping: NULL with ENOMEM (errno %d)", what, e);
-		ok(check(p, 0, n, n ^ m) == SIZE_MAX && custom_malloc_usable_size(p) >= n,
+		ok(check_pattern(p, 0, n, n ^ m) == SIZE_MAX && custom_malloc_usable_size(p) >= n,
 		   "%s with a failing mapping: block untouched", what);
 		q = custom_realloc(p, m);
-		ok(q && check(q, 0, keep, n ^ m) == SIZE_MAX, "%s works once mappings succeed", what);
+		ok(q && check_pattern(q, 0, keep, n ^ m) == SIZE_MAX, "%s works once mappings succeed", what);
 		custom_free(q ? q : p);
 	} else {
 		diag("%s succeeded despite the failed mapping (fallback path)", what);
-		ok(check(q, 0, keep, n ^ m) == SIZE_MAX && custom_malloc_usable_size(q) >= m,
+		ok(check_pattern(q, 0, keep, n ^ m) == SIZE_MAX && custom_malloc_usable_size(q) >= m,
 		   "%s with a failing mapping: the result keeps the contents", what);
 		custom_free(q);
 	}

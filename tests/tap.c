@@ -115,33 +115,50 @@ size_t rss_bytes(void)
 	return resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen)
+int run_child(int (*fn)(void), const char *name, const char *value, char *err, size_t errlen)
 {
 	int fds[2];
 	if (pipe(fds) != 0)
-		return 0;
+		return -1;
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		dup2(fds[1], 2);
 		close(fds[0]);
-		alarm(20);
-		fn();
-		_exit(0);
+		if (name)
+			setenv(name, value, 1);
+		alarm(30);
+		_exit(fn());
 	}
 	close(fds[1]);
 	size_t len = 0;
 	ssize_t r;
-	while (len + 1 < msglen && (r = read(fds[0], msg + len, msglen - 1 - len)) > 0)
+	while (len + 1 < errlen && (r = read(fds[0], err + len, errlen - 1 - len)) > 0)
 		len += (size_t)r;
-	msg[len] = 0;
+	err[len] = 0;
+	for (char *c = err; *c; c++)   /* one TAP line */
+		if (*c == '\n')
+			*c = c[1] ? '|' : 0;
 	close(fds[0]);
 	int status = 0;
 	waitpid(pid, &status, 0);
-	if (len && msg[len - 1] == '\n')
-		msg[len - 1] = 0;
-	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT) {
-		diag("child did not abort (status 0x%x), stderr: %s", status, msg);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void (*abort_fn)(void);
+
+static int call_abort_fn(void)
+{
+	abort_fn();
+	return 0;
+}
+
+int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen)
+{
+	abort_fn = fn;
+	int rc = run_child(call_abort_fn, NULL, NULL, msg, msglen);
+	if (rc != 128 + SIGABRT) {
+		diag("child did not abort (status %d), stderr: %s", rc, msg);
 		return 0;
 	}
 	if (!strstr(msg, needle)) {

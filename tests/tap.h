@@ -28,6 +28,10 @@ int done_testing(void);
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 size_t rss_bytes(void);
 
+/* Run fn in a child process, with NAME=VALUE in its environment unless
+ * name is NULL; its stderr is kept in err, newlines folded to '|'.
+ * Returns its exit status, or 128 + the signal that ended it. */
+int run_child(int (*fn)(void), const char *name, const char *value, char *err, size_t errlen);
 /* Run fn in a child process; true when it dies of SIGABRT after writing
  * a line containing needle to stderr.  The line is kept in msg. */
 int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen);

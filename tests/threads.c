@@ -18,86 +18,10 @@
 #include "calloc-lite.h"
 #include "internal.h"
 #include "tap.h"
-
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
+#include "pattern.h"
 
 static int under_valgrind;
 
-/* Byte i of a block filled with SEED is byte (i % 8) of word i / 8. */
-static uint64_t pat_word(uint64_t seed, size_t j)
-{
-	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static unsigned char pat_byte(uint64_t seed, size_t i)
-{
-	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
-}
-
-static void fill(void *block, size_t from, size_t to, uint64_t seed)
-{
-	unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		p[i] = pat_byte(seed, i);
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
-		memcpy(p + i, &w, 8);
-	}
-	for (; i < to; i++)
-		p[i] = pat_byte(seed, i);
-}
-
-/* The offset of the first byte in [from, to) that does not hold the
- * pattern, or SIZE_MAX when all do. */
-static size_t check(const void *block, size_t from, size_t to, uint64_t seed)
-{
-	const unsigned char *p = block;
-	size_t i = from;
-	for (; i < to && (i & 7); i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
-			break;
-	}
-	for (; i < to; i++)
-		if (p[i] != pat_byte(seed, i))
-			return i;
-	return SIZE_MAX;
-}
-
-/* Offset of the first nonzero byte of p[0..n), or SIZE_MAX. */
-static size_t first_nonzero(const void *block, size_t n)
-{
-	const unsigned char *p = block;
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return i;
-	return SIZE_MAX;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
 
 static size_t errors_corrupt, errors_alloc, errors_zero;
 
@@ -140,7 +64,7 @@ static size_t stress_size(uint64_t *s)
 
 static void verify_and_free(struct slot *b)
 {
-	if (check(b->p, 0, b->n, b->seed) != SIZE_MAX)
+	if (check_pattern(b->p, 0, b->n, b->seed) != SIZE_MAX)
 		bump(&errors_corrupt);
 	custom_free(b->p);
 }
@@ -166,7 +90,7 @@ static void *stress_worker(void *varg)
 					bump(&errors_zero);
 				mine.n = n;
 				mine.seed = mix(((uint64_t)arg->id << 48) ^ ++gen);
-				fill(mine.p, 0, n, mine.seed);
+				fill_pattern(mine.p, 0, n, mine.seed);
 			}
 		}
 		/* Swap with a shared slot: the block taken out was most often
@@ -181,7 +105,7 @@ static void *stress_worker(void *varg)
 				/* Realloc a foreign block, then free it.  Not to
 				 * size 0, which would free it already. */
 				size_t m = stress_size(&s) + 1;
-				if (check(old.p, 0, old.n, old.seed) != SIZE_MAX)
+				if (check_pattern(old.p, 0, old.n, old.seed) != SIZE_MAX)
 					bump(&errors_corrupt);
 				unsigned char *q = custom_realloc(old.p, m);
 				if (!q) {
@@ -251,7 +175,7 @@ static void *churn_worker(void *varg)
 		if (!b[i].p)
 			bump(&errors_alloc);
 		else
-			fill(b[i].p, 0, n, b[i].seed);
+			fill_pattern(b[i].p, 0, n, b[i].seed);
 	}
 	/* Free all but CHURN_HANDOFF, in a scrambled order. */
 	for (unsigned k = 0; k < CHURN_BLOCKS - CHURN_HANDOFF; k++) {

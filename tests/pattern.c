@@ -1,0 +1,96 @@
+/*
+ * pattern.c: see pattern.h.  Byte i of a block filled with seed is byte
+ * (i % 8), little-endian, of word i / 8 of the pattern.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "pattern.h"
+
+#include <string.h>
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the fill pattern assumes a little-endian machine");
+
+static uint64_t pat_word(uint64_t seed, size_t j)
+{
+	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+static unsigned char pat_byte(uint64_t seed, size_t i)
+{
+	return (unsigned char)(pat_word(seed, i >> 3) >> ((i & 7) * 8));
+}
+
+void fill_pattern(void *block, size_t from, size_t to, uint64_t seed)
+{
+	unsigned char *p = block;
+	size_t i = from;
+	for (; i < to && (i & 7); i++)
+		p[i] = pat_byte(seed, i);
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w = pat_word(seed, i >> 3);
+		memcpy(p + i, &w, 8);
+	}
+	for (; i < to; i++)
+		p[i] = pat_byte(seed, i);
+}
+
+size_t check_pattern(const void *block, size_t from, size_t to, uint64_t seed)
+{
+	const unsigned char *p = block;
+	size_t i = from;
+	for (; i < to && (i & 7); i++)
+		if (p[i] != pat_byte(seed, i))
+			return i;
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		if (w != pat_word(seed, i >> 3))
+			break;
+	}
+	for (; i < to; i++)
+		if (p[i] != pat_byte(seed, i))
+			return i;
+	return SIZE_MAX;
+}
+
+size_t first_nonzero(const void *block, size_t n)
+{
+	const unsigned char *p = block;
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return i;
+	return SIZE_MAX;
+}
+
+void *opaque(void *p)
+{
+	__asm__ volatile("" : "+r"(p));
+	return p;
+}
+
+size_t sz(size_t n)
+{
+	volatile size_t v = n;
+	return v;
+}
+
+uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
