@@ -9,7 +9,7 @@
 
 int cl_heap_check(void)
 {
-	if (!cl_ready)
+	if (!cl_is_ready())
 		return 0;
 	cl_lock();
 	int faults = cl_pool_check();

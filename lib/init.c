@@ -10,7 +10,7 @@
 #include <sys/auxv.h>
 #include <string.h>
 
-volatile int cl_ready;
+int cl_ready;
 uint64_t cl_secret;
 uintptr_t cl_cache_key;
 
@@ -49,7 +49,7 @@ static uint64_t random_secret(void)
 void cl_init_slow(void)
 {
 	pthread_mutex_lock(&init_lock);
-	if (!cl_ready) {
+	if (!cl_is_ready()) {
 		cl_secret = random_secret();
 		cl_cache_key = (uintptr_t)(cl_secret * 0xd6e8feb86659fd93ull) | 1;
 		cl_sizeclass_init();
@@ -67,6 +67,6 @@ void cl_init_slow(void)
 
 __attribute__((destructor)) static void cl_at_exit(void)
 {
-	if (cl_ready && cl_opt.stats_at_exit)
+	if (cl_is_ready() && cl_opt.stats_at_exit)
 		cl_print_stats(cl_opt.stats_fd);
 }

@@ -308,11 +308,13 @@ static inline void cl_unlock(void)
 /* ------------------------------------------------------------------ */
 /* Initialisation (init.c), errors (error.c), output without malloc.    */
 
-extern volatile int cl_ready;
+extern int cl_ready;     /* 1 once cl_init_slow has set everything up */
 void cl_init_slow(void);
+/* Acquire: whoever sees 1 also sees the options, tables and secret. */
+static inline bool cl_is_ready(void) { return __atomic_load_n(&cl_ready, __ATOMIC_ACQUIRE); }
 static inline void cl_init(void)
 {
-	if (CL_UNLIKELY(!cl_ready))
+	if (CL_UNLIKELY(!cl_is_ready()))
 		cl_init_slow();
 }
 

@@ -219,7 +219,7 @@ int custom_init_pool(size_t bytes)
 
 int custom_malloc_trim(size_t pad)
 {
-	if (!cl_ready)
+	if (!cl_is_ready())
 		return 0;
 	int saved = errno;
 	cl_tcache_drain_all();

@@ -14,7 +14,7 @@ struct custom_mallinfo custom_mallinfo(void)
 {
 	struct cl_pool_stats ps = { 0 };
 	struct cl_os_stats os;
-	if (cl_ready)
+	if (cl_is_ready())
 		cl_pool_stats(&ps);
 	cl_os_stats(&os);
 	struct custom_mallinfo mi = {
