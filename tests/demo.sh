@@ -12,7 +12,14 @@ else
 fi
 echo "$out" | grep -q '^large blocks: 1,' && echo "ok 4 - the large block was its own mapping" || echo "not ok 4 - the large block was its own mapping"
 echo "$out" | grep -q 'after freeing everything: 12587008 bytes mapped (a spare chunk, and 8392704 bytes' && echo "ok 5 - after the frees, a spare chunk and the large mapping are kept" || echo "not ok 5 - after the frees, a spare chunk and the large mapping are kept"
-echo "$out" | grep -q 'after custom_malloc_trim(0): 0 bytes mapped' && echo "ok 6 - trim gives everything back" || echo "not ok 6 - trim gives everything back"
+# 0 when linked; with the drop-in library preloaded (make check-preload) the
+# same allocator also holds stdio's buffers: at most one chunk then.
+left=$(echo "$out" | sed -n 's/^after custom_malloc_trim(0): \([0-9]*\) bytes mapped.*/\1/p')
+if [ -n "$left" ] && { [ "$left" -eq 0 ] || { [ -n "${LD_PRELOAD:-}" ] && [ "$left" -le 4194304 ]; }; }; then
+	echo "ok 6 - trim gives everything back ($left bytes left mapped)"
+else
+	echo "not ok 6 - trim gives everything back (${left:-?} bytes left mapped)"
+fi
 [ $rc -eq 0 ] || echo "$out" | sed 's/^/# /'
 # Linked mode: CALLOC_LITE_STATS=1 prints the statistics at exit.
 if CALLOC_LITE_STATS=1 "${top_builddir:-.}/examples/demo" 2>&1 >/dev/null | grep -q '^calloc-lite statistics:'; then
