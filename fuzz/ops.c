@@ -69,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct slot *s = &table[data[0] >> 6][data[0] & (SLOTS - 1)];
 		size_t n = size_of(data + 2);
 		void *q = NULL;
+		bool fresh = data[1] % 8 != 4 && data[1] % 8 < 6;  /* the op (re)allocates */
 		gen++;
 		switch (data[1] % 8) {
 		case 0:
@@ -127,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				release(s);
 			break;
 		}
-		if (s->p) {
+		if (fresh && s->p) {
 			s->n = n;
 			s->seed = gen;
 			stamp(s);
