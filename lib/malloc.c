@@ -208,6 +208,12 @@ size_t custom_malloc_usable_size(void *p)
 
 int custom_init_pool(size_t bytes)
 {
+	/* Beyond any address space we could map: fail now rather than map
+	 * chunk after chunk until mmap says no. */
+	if (bytes > ((size_t)1 << 46)) {
+		errno = ENOMEM;
+		return -1;
+	}
 	cl_init();
 	cl_lock();
 	int r = cl_pool_reserve(bytes);

@@ -467,8 +467,9 @@ int cl_pool_reserve(size_t bytes)
 		if (c->reserved)
 			have += CHUNK_USABLE;
 	while (have < bytes) {
-		if (!chunk_new(true))
-			return -1;
+		struct chunk *c = chunk_new(true);
+		if (!c)
+			return -1;   /* the chunks mapped so far stay, as a reserve */
 		have += CHUNK_USABLE;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "tap.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define MED 40000  /* a pool block: bigger than any cached class */
@@ -112,6 +113,9 @@ static void test_chunks_unmapped(void)
 static void test_reserve(void)
 {
 	struct custom_mallinfo m0 = mi();
+	errno = 0;
+	ok(custom_init_pool(SIZE_MAX) == -1 && errno == ENOMEM, "custom_init_pool(SIZE_MAX) fails with ENOMEM");
+	is_size(mi().mmap_calls, m0.mmap_calls, "and maps nothing");
 	ok(custom_init_pool(0) == 0, "custom_init_pool(0) succeeds");
 	is_size(mi().mmap_calls, m0.mmap_calls, "custom_init_pool(0) maps nothing");
 	ok(custom_init_pool(10 << 20) == 0, "custom_init_pool(10 MiB) succeeds");
