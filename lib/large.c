@@ -36,6 +36,16 @@ static inline char *mapping_of(const struct cl_block *b)
 	return (char *)b - b->prev_size;
 }
 
+/* Empty slot i, returning its mapping and length; cache_lock held. */
+static char *slot_take(int i, size_t *len)
+{
+	char *m = cache.map[i];
+	*len = cache.len[i];
+	cache.map[i] = NULL;
+	cache.bytes -= *len;
+	return m;
+}
+
 /* A cached mapping for *len bytes, or NULL.  The smallest one that is big
  * enough, its tail cut off when it is over a quarter too long (*len grows
  * to the kept length otherwise); else the biggest one, grown with mremap:
@@ -55,14 +65,8 @@ static char *cache_take(size_t *len)
 		}
 	}
 	int pick = fit >= 0 ? fit : big;
-	char *m = NULL;
 	size_t have = 0;
-	if (pick >= 0) {
-		m = cache.map[pick];
-		have = cache.len[pick];
-		cache.map[pick] = NULL;
-		cache.bytes -= have;
-	}
+	char *m = pick >= 0 ? slot_take(pick, &have) : NULL;
 	pthread_mutex_unlock(&cache_lock);
 	if (!m)
 		return NULL;
@@ -95,10 +99,8 @@ static bool cache_put(char *m, size_t len)
 			if (slot < 0)
 				slot = i;
 		} else if (cache.bytes + len > CACHE_BYTES || (slot < 0 && i == CACHE_SLOTS - 1)) {
-			evict[n] = cache.map[i];
-			evict_len[n++] = cache.len[i];
-			cache.bytes -= cache.len[i];
-			cache.map[i] = NULL;
+			evict[n] = slot_take(i, &evict_len[n]);
+			n++;
 			if (slot < 0)
 				slot = i;
 		}
@@ -153,12 +155,8 @@ int cl_large_trim(void)
 		size_t len = 0;
 		pthread_mutex_lock(&cache_lock);
 		for (int i = 0; i < CACHE_SLOTS && !m; i++)
-			if (cache.map[i]) {
-				m = cache.map[i];
-				len = cache.len[i];
-				cache.map[i] = NULL;
-				cache.bytes -= len;
-			}
+			if (cache.map[i])
+				m = slot_take(i, &len);
 		pthread_mutex_unlock(&cache_lock);
 		if (!m)
 			return released;
