@@ -14,5 +14,7 @@ int cl_heap_check(void)
 	cl_lock();
 	int faults = cl_pool_check();
 	cl_unlock();
+	if (cl_opt.scribble)
+		faults += cl_debug_quarantine_check();
 	return faults;
 }

@@ -5,9 +5,13 @@
  *
  *   CALLOC_LITE_SCRIBBLE   new blocks are filled with CL_JUNK_ALLOC, freed
  *                          ones with CL_JUNK_FREE (reads of uninitialised
- *                          or freed memory show up as those bytes);
+ *                          or freed memory show up as those bytes), and
+ *                          freed blocks wait in a quarantine whose fill is
+ *                          checked before the memory is reused;
  *   CALLOC_LITE_CHECK      the heap consistency walk after every call;
- *   CALLOC_LITE_FAIL_AFTER allocations fail with ENOMEM after N of them;
+ *   CALLOC_LITE_FAIL_AFTER allocations fail with ENOMEM after N of them,
+ *   CALLOC_LITE_FAIL_PROBABILITY  or each with a probability (seeded by
+ *                          CALLOC_LITE_FAIL_SEED, so a run repeats);
  *   valgrind               client requests describe every block to memcheck;
  *   --enable-asan builds   free pool memory is poisoned for AddressSanitizer.
  *
@@ -28,11 +32,24 @@
 
 static size_t allocations;
 
+/* A fixed function of the call's number and the seed (splitmix64), so a
+ * single-threaded program fails at the same calls on every run. */
+static uint64_t call_random(uint64_t i)
+{
+	uint64_t z = i * 0x9e3779b97f4a7c15ull + cl_opt.fail_seed;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 bool cl_debug_fail(void)
 {
-	if (!cl_opt.fail_after)
+	if (!cl_opt.fail_after && !cl_opt.fail_chance)
 		return false;
-	if (__atomic_fetch_add(&allocations, 1, __ATOMIC_RELAXED) < cl_opt.fail_after)
+	size_t i = __atomic_fetch_add(&allocations, 1, __ATOMIC_RELAXED);
+	if (i < cl_opt.fail_after)
+		return false;
+	if (cl_opt.fail_chance && call_random(i) >= cl_opt.fail_chance)
 		return false;
 	errno = ENOMEM;
 	return true;
@@ -58,16 +75,127 @@ void *cl_debug_alloc(void *p, size_t n, bool zeroed)
 	return p;
 }
 
-void cl_debug_free(void *p, size_t usable)
+/*
+ * The quarantine (CALLOC_LITE_SCRIBBLE): the last Q_SLOTS freed blocks, up
+ * to Q_BYTES, filled with CL_JUNK_FREE and flagged CL_QUARANTINE (so a
+ * second free sees a freed block).  The oldest leaves when a new one comes
+ * in over the limits; its fill is checked then, before the pool can hand
+ * the memory out again, and a changed byte is a write after free.
+ * Guarded by cl_pool_lock, like the header words it flags.
+ */
+#define Q_SLOTS    1024
+#define Q_BYTES    ((size_t)4 << 20)
+#define Q_BLOCK_MAX (Q_BYTES / 8)    /* bigger blocks are freed at once */
+
+static struct {
+	struct cl_block *b[Q_SLOTS];
+	size_t len[Q_SLOTS];         /* usable bytes filled */
+	unsigned head, count;        /* the oldest is b[head] */
+	size_t bytes;
+} q;
+
+static const unsigned char *junk_mismatch(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != CL_JUNK_FREE)
+			return p + i;
+	return NULL;
+}
+
+/* Lock held.  The oldest block, its flag cleared, when the quarantine is
+ * over its limits (or, with all, not empty); else NULL. */
+static struct cl_block *q_leave(bool all, size_t *len)
+{
+	if (q.count == 0 || (!all && q.count < Q_SLOTS && q.bytes <= Q_BYTES))
+		return NULL;
+	struct cl_block *b = q.b[q.head];
+	*len = q.len[q.head];
+	q.head = (q.head + 1) % Q_SLOTS;
+	q.count--;
+	q.bytes -= *len;
+	cl_clear_flag(b, CL_QUARANTINE);
+	return b;
+}
+
+/* A block out of the quarantine: check its fill, then free it for real. */
+static void q_release(struct cl_block *b, size_t len, const char *func)
+{
+	cl_asan_unpoison(cl_user(b), len);
+	const unsigned char *bad = junk_mismatch(cl_user(b), len);
+	if (bad)
+		cl_fatal(func, "write after free (CALLOC_LITE_SCRIBBLE) found at", bad);
+	cl_release(b);
+}
+
+static void q_drain(bool all, const char *func)
+{
+	for (;;) {
+		size_t len = 0;
+		cl_lock();
+		struct cl_block *b = q_leave(all, &len);
+		cl_unlock();
+		if (!b)
+			return;
+		q_release(b, len, func);
+	}
+}
+
+bool cl_debug_free(struct cl_block *b, void *p, size_t usable, const char *func)
 {
 	if (cl_opt.scribble)
 		memset(p, CL_JUNK_FREE, usable);
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 	if (cl_opt.valgrind)
 		VALGRIND_FREELIKE_BLOCK(p, 0);
-#else
-	(void)p;
 #endif
+	if (!cl_opt.scribble || usable > Q_BLOCK_MAX)
+		return true;
+	cl_asan_poison(p, usable);
+	cl_lock();
+	while (q.count == Q_SLOTS) {  /* full: the oldest leaves first */
+		size_t len = 0;
+		struct cl_block *old = q_leave(true, &len);
+		cl_unlock();
+		q_release(old, len, func);
+		cl_lock();
+	}
+	unsigned slot = (q.head + q.count) % Q_SLOTS;
+	cl_set_flag(b, CL_QUARANTINE);
+	q.b[slot] = b;
+	q.len[slot] = usable;
+	q.count++;
+	q.bytes += usable;
+	cl_unlock();
+	q_drain(false, func);
+	return false;
+}
+
+void cl_debug_quarantine_flush(void)
+{
+	q_drain(true, "custom_malloc_trim");
+}
+
+/* For cl_heap_check (CALLOC_LITE_CHECK): every waiting block's fill. */
+int cl_debug_quarantine_check(void)
+{
+	int faults = 0;
+	cl_lock();
+	for (unsigned i = 0; i < q.count; i++) {
+		unsigned k = (q.head + i) % Q_SLOTS;
+		cl_asan_unpoison(cl_user(q.b[k]), q.len[k]);
+		const unsigned char *bad = junk_mismatch(cl_user(q.b[k]), q.len[k]);
+		cl_asan_poison(cl_user(q.b[k]), q.len[k]);
+		if (bad) {
+			struct cl_out o = { .fd = 2 };
+			cl_out_str(&o, "calloc-lite: heap check: write after free at ");
+			cl_out_hex(&o, (uintptr_t)bad);
+			cl_out_str(&o, "\n");
+			cl_out_flush(&o);
+			faults++;
+		}
+	}
+	cl_unlock();
+	return faults;
 }
 
 /* The pool reads and writes headers and links inside memory memcheck knows

@@ -96,6 +96,7 @@ _Static_assert(sizeof(struct cl_block) == CL_MIN_BLOCK,
 enum {
 	CL_FREE      = 1u << 0, /* in a pool free list */
 	CL_PREV_FREE = 1u << 1, /* the block before is free; prev_size valid */
+	CL_QUARANTINE = 1u << 2,/* freed, held back by CALLOC_LITE_SCRIBBLE */
 	CL_LARGE     = 1u << 3, /* its own mapping; prev_size = offset into it */
 };
 #define CL_FLAGS     ((size_t)0xf)
@@ -111,7 +112,12 @@ static inline size_t cl_tag(const struct cl_block *b)
 	return (size_t)(h >> CL_TAG_SHIFT) << CL_TAG_SHIFT;
 }
 /* Relaxed atomics: plain moves on every target we build for, but they
- * tell the compiler (and TSan) that the lock-free readers are intended. */
+ * tell the compiler (and TSan) that the lock-free readers are intended.
+ * In an AddressSanitizer build the header of a freed block lies in
+ * poisoned memory, and a second free must still read it. */
+#ifdef CL_ASAN
+__attribute__((no_sanitize_address))
+#endif
 static inline size_t cl_word(const struct cl_block *b) { return __atomic_load_n(&b->word, __ATOMIC_RELAXED); }
 static inline void cl_store_word(struct cl_block *b, size_t w) { __atomic_store_n(&b->word, w, __ATOMIC_RELAXED); }
 static inline size_t cl_bsize(const struct cl_block *b) { return cl_word(b) & CL_SIZE_MASK; }
@@ -260,6 +266,9 @@ struct cl_options {
 	size_t mmap_threshold;   /* requests at or above go to own mappings */
 	size_t release_threshold;/* free runs this long are madvised away */
 	size_t fail_after;       /* CALLOC_LITE_FAIL_AFTER: 0 = never */
+	uint64_t fail_chance;    /* CALLOC_LITE_FAIL_PROBABILITY in 2^-64ths:
+	                            0 = every call past fail_after fails */
+	uint64_t fail_seed;      /* CALLOC_LITE_FAIL_SEED */
 	bool stats_at_exit;
 	bool scribble;           /* CALLOC_LITE_SCRIBBLE */
 	bool check;              /* CALLOC_LITE_CHECK */
@@ -283,9 +292,14 @@ void cl_options_read(void);
 #define CL_JUNK_ALLOC 0xa5  /* CALLOC_LITE_SCRIBBLE: fill of a new block */
 #define CL_JUNK_FREE  0xdf  /* CALLOC_LITE_SCRIBBLE: fill of a freed block */
 
-bool cl_debug_fail(void);                        /* FAIL_AFTER reached? */
+bool cl_debug_fail(void);                        /* should this call fail? */
 void *cl_debug_alloc(void *p, size_t n, bool zeroed);
-void cl_debug_free(void *p, size_t usable);
+/* Before b is freed (p its user pointer): scribble, tell valgrind.  False
+ * when b went into the quarantine (CALLOC_LITE_SCRIBBLE) instead: then the
+ * caller must not free it. */
+bool cl_debug_free(struct cl_block *b, void *p, size_t usable, const char *func);
+void cl_debug_quarantine_flush(void);            /* free all it holds */
+int cl_debug_quarantine_check(void);             /* faults, as cl_heap_check */
 void cl_debug_quiet(bool on);                    /* valgrind error reporting */
 void cl_debug_check(const char *func, const void *p);
 /* Pool memory state for AddressSanitizer (no-ops unless CL_ASAN). */
@@ -341,6 +355,7 @@ int cl_heap_check(void);
 CL_NOINLINE void *cl_malloc_slow(size_t n);
 CL_NOINLINE void cl_free_slow(void *p, const char *func);
 struct cl_block *cl_checked_block(const void *p, const char *func);
+void cl_release(struct cl_block *b);   /* free a checked block: no hooks */
 void *cl_calloc(size_t nmemb, size_t size);
 void *cl_realloc(void *p, size_t n, const char *func);
 void *cl_memalign(size_t align, size_t n);

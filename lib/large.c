@@ -143,6 +143,9 @@ void cl_large_free(struct cl_block *b)
 {
 	size_t len = cl_bsize(b);
 	cl_os_large_account(-(ptrdiff_t)len, -1);
+	/* While the mapping waits in the cache, a second free of b must see
+	 * a freed block (an unmapped one faults on the header read). */
+	cl_set_flag(b, CL_FREE);
 	if (!cache_put(mapping_of(b), len))
 		cl_os_unmap(mapping_of(b), len);
 }

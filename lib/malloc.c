@@ -88,8 +88,11 @@ static struct cl_block *checked_block(const void *p, const char *func)
 	struct cl_block *b = cl_block_of(p);
 	if (!cl_tag_ok(b))
 		cl_fatal(func, "invalid pointer (not from this allocator, or its header is corrupt)", p);
-	if ((cl_word(b) & CL_FREE) ||
-	    (!cl_opt.debug && (uintptr_t)b->prev_free == cl_cache_key && cl_tcache_holds(b)))
+	/* Only a cached block carries the key: every block the pool hands
+	 * out has that word cleared, and the key is secret, so no program
+	 * writes it.  Which thread's cache holds it does not matter. */
+	if ((cl_word(b) & (CL_FREE | CL_QUARANTINE)) ||
+	    (!cl_opt.debug && (uintptr_t)b->prev_free == cl_cache_key))
 		cl_fatal(func, strstr(func, "free") ? "double free of" : "use of a freed pointer", p);
 	if (!(cl_word(b) & CL_LARGE)) {
 		size_t s = cl_bsize(b);
@@ -115,12 +118,8 @@ void cl_free_slow(void *p, const char *func)
 	cl_debug_quiet(false);
 }
 
-static void free_slow(void *p, const char *func)
+void cl_release(struct cl_block *b)
 {
-	int saved = errno;
-	struct cl_block *b = cl_checked_block(p, func);
-	if (CL_UNLIKELY(cl_opt.debug))
-		cl_debug_free(p, cl_usable_size(p, func));
 	if (cl_word(b) & CL_LARGE) {
 		cl_large_free(b);
 	} else if (cl_bsize(b) <= CL_SMALL_MAX) {
@@ -130,6 +129,14 @@ static void free_slow(void *p, const char *func)
 		cl_pool_free(b);
 		cl_unlock();
 	}
+}
+
+static void free_slow(void *p, const char *func)
+{
+	int saved = errno;
+	struct cl_block *b = cl_checked_block(p, func);
+	if (CL_LIKELY(!cl_opt.debug) || cl_debug_free(b, p, cl_usable_size(p, func), func))
+		cl_release(b);
 	if (CL_UNLIKELY(cl_opt.debug))
 		cl_debug_check(func, p);
 	errno = saved;
@@ -228,6 +235,13 @@ int custom_malloc_trim(size_t pad)
 	if (!cl_is_ready())
 		return 0;
 	int saved = errno;
+	if (cl_opt.scribble) {
+		if (cl_opt.valgrind)
+			cl_debug_quiet(true);   /* see cl_malloc_slow */
+		cl_debug_quarantine_flush();
+		if (cl_opt.valgrind)
+			cl_debug_quiet(false);
+	}
 	cl_tcache_drain_all();
 	cl_lock();
 	int r = cl_pool_trim(pad);

@@ -71,6 +71,53 @@ static void size_option(const char *name, size_t *out, size_t lo, size_t hi)
 	*out = n << shift;
 }
 
+/* A probability: a decimal fraction in [0, 1] ("0.01", ".5", "1"), or a
+ * percentage ("2.5%"), as a fraction of 2^64 (saturating at 1). */
+static void chance_option(const char *name, uint64_t *out)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return;
+	const char *s = v;
+	/* value = whole + frac / scale, in integers: at most 18 digits each. */
+	uint64_t whole = 0, frac = 0, scale = 1;
+	int digits = 0;
+	for (; *s >= '0' && *s <= '9'; s++, digits++)
+		if (whole < 1000)
+			whole = whole * 10 + (uint64_t)(*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+			if (scale < 1000000000000000000ull) {
+				frac = frac * 10 + (uint64_t)(*s - '0');
+				scale *= 10;
+			}
+	bool percent = *s == '%';
+	if (percent)
+		s++;
+	if (digits == 0 || *s) {
+		warn(name, v, "not a probability (0.001, 0.5, 1 or 2%)");
+		return;
+	}
+	if (percent) {   /* n% = (whole + frac/scale) / 100 */
+		frac += (whole % 100) * scale;
+		whole /= 100;
+		if (scale <= UINT64_MAX / 100)
+			scale *= 100;
+		else
+			frac /= 100;
+	}
+	if (whole > 1 || (whole == 1 && frac)) {
+		warn(name, v, "out of range (0 to 1)");
+		return;
+	}
+	if (whole == 1) {
+		*out = UINT64_MAX;
+		return;
+	}
+	/* frac / scale * 2^64, by 128-bit division. */
+	*out = (uint64_t)(((unsigned __int128)frac << 64) / scale);
+}
+
 static void bool_option(const char *name, bool *out)
 {
 	const char *v = getenv(name);
@@ -93,6 +140,10 @@ void cl_options_read(void)
 	bool_option("CALLOC_LITE_CHECK", &cl_opt.check);
 	bool_option("CALLOC_LITE_VERBOSE", &cl_opt.verbose);
 	size_option("CALLOC_LITE_FAIL_AFTER", &cl_opt.fail_after, 1, SIZE_MAX >> 1);
+	chance_option("CALLOC_LITE_FAIL_PROBABILITY", &cl_opt.fail_chance);
+	size_t seed = 0;
+	size_option("CALLOC_LITE_FAIL_SEED", &seed, 0, SIZE_MAX);
+	cl_opt.fail_seed = seed;
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 	cl_opt.valgrind = RUNNING_ON_VALGRIND;
 	/* 0: let memcheck see only the allocator's own accesses (the blocks
@@ -103,7 +154,7 @@ void cl_options_read(void)
 	cl_opt.asan = true;
 #endif
 	cl_opt.debug = cl_opt.scribble || cl_opt.check || cl_opt.fail_after ||
-		       cl_opt.valgrind || cl_opt.asan;
+		       cl_opt.fail_chance || cl_opt.valgrind || cl_opt.asan;
 	if (cl_opt.verbose) {
 		struct cl_out o = { .fd = 2 };
 		cl_out_str(&o, "calloc-lite: mmap threshold ");
@@ -115,6 +166,13 @@ void cl_options_read(void)
 		cl_out_str(&o, cl_opt.fail_after ? ", fail after " : "");
 		if (cl_opt.fail_after)
 			cl_out_dec(&o, cl_opt.fail_after);
+		if (cl_opt.fail_chance) {   /* in millionths, rounded up */
+			cl_out_str(&o, ", fail with probability ");
+			cl_out_dec(&o, (size_t)(((unsigned __int128)cl_opt.fail_chance * 1000000 + UINT64_MAX) >> 64));
+			cl_out_str(&o, "e-6 (seed ");
+			cl_out_dec(&o, cl_opt.fail_seed);
+			cl_out_str(&o, ")");
+		}
 		cl_out_str(&o, cl_opt.valgrind ? ", valgrind" : "");
 		cl_out_str(&o, cl_opt.asan ? ", asan" : "");
 		cl_out_str(&o, cl_opt.debug ? " (thread caches off)\n" : "\n");

@@ -349,6 +349,7 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 	}
 	cl_set_header(b, size, prev_flag);
 	mark_dirty(b, (char *)b + size + sizeof(size_t));
+	b->prev_free = NULL;   /* a stale cache key here would read as cached */
 	return b;
 }
 
@@ -372,8 +373,19 @@ void cl_pool_free(struct cl_block *b)
 	size_t size = cl_bsize(b);
 	struct cl_block *n = (struct cl_block *)((char *)b + size);
 
+	/* The last look before merging: b's size leads to a header we wrote,
+	 * inside the chunk, that does not think b is free.  Blocks coming
+	 * from a thread cache were not checked against their neighbour when
+	 * they were freed (the fast path reads only their own header). */
+	if (CL_UNLIKELY(size < CL_MIN_BLOCK || n > sentinel(chunk_of(b))) ||
+	    CL_UNLIKELY(!cl_tag_ok(n) || (n->word & (CL_PREV_FREE | CL_LARGE))))
+		cl_fatal("free", "corrupt block header at or after", cl_user(b));
+
 	if (b->word & CL_PREV_FREE) {
 		struct cl_block *p = (struct cl_block *)((char *)b - b->prev_size);
+		/* b's header now lies inside p: flag it so that a second free
+		 * of b still reads as a double free. */
+		cl_set_flag(b, CL_FREE);
 		list_remove(p, b->prev_size);
 		size += b->prev_size;
 		b = p;
@@ -454,6 +466,7 @@ struct cl_block *cl_pool_alloc_aligned(size_t size, size_t align)
 		cl_set_header(b, front, b->word & CL_PREV_FREE);
 		cl_set_header(a, rest, 0);
 		cl_pool_free(b);      /* sets a's CL_PREV_FREE */
+		a->prev_free = NULL;  /* as in take() */
 		b = a;
 	}
 	cl_pool_shrink_in_place(b, size);

@@ -171,9 +171,8 @@ void cl_tcache_put_slow(struct cl_block *b)
 	push(bin, b);
 }
 
-/* A block carrying the cache key is either in a cache (a double free) or
- * holds user data that happens to equal the key: look in this thread's
- * bin.  Blocks cached by other threads cannot be found cheaply. */
+/* Is b in this thread's cache?  Free needs no such search (the cache key
+ * alone marks a cached block); the tests use it to look inside. */
 bool cl_tcache_holds(struct cl_block *b)
 {
 	if (cl_tc.state != CL_TC_LIVE || cl_bsize(b) > CL_SMALL_MAX)

@@ -144,26 +144,3 @@ int run_child(int (*fn)(void), const char *name, const char *value, char *err, s
 	waitpid(pid, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
-
-static void (*abort_fn)(void);
-
-static int call_abort_fn(void)
-{
-	abort_fn();
-	return 0;
-}
-
-int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen)
-{
-	abort_fn = fn;
-	int rc = run_child(call_abort_fn, NULL, NULL, msg, msglen);
-	if (rc != 128 + SIGABRT) {
-		diag("child did not abort (status %d), stderr: %s", rc, msg);
-		return 0;
-	}
-	if (!strstr(msg, needle)) {
-		diag("stderr lacks '%s': %s", needle, msg);
-		return 0;
-	}
-	return 1;
-}

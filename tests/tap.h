@@ -32,8 +32,5 @@ size_t rss_bytes(void);
  * name is NULL; its stderr is kept in err, newlines folded to '|'.
  * Returns its exit status, or 128 + the signal that ended it. */
 int run_child(int (*fn)(void), const char *name, const char *value, char *err, size_t errlen);
-/* Run fn in a child process; true when it dies of SIGABRT after writing
- * a line containing needle to stderr.  The line is kept in msg. */
-int expect_abort(void (*fn)(void), const char *needle, char *msg, size_t msglen);
 
 #endif

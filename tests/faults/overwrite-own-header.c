@@ -1,0 +1,15 @@
+/*
+ * overwrite-own-header: a write before the start of a block (an underflow)
+ * that lands in its header.
+ * expect: custom_free(): invalid pointer (not from this allocator, or its header is corrupt) 0x
+ */
+#include <calloc-lite.h>
+
+int main(void)
+{
+	char *p = custom_malloc(48);
+	char *volatile before = p;
+	before[-2] ^= 0x40;        /* the header's tag */
+	custom_free(p);
+	return 0;
+}
