@@ -131,6 +131,11 @@ static void test_reserve(void)
 	for (int i = 0; i < 200; i++)
 		custom_free(p[i]);
 	ok(mi().pool_mapped >= m1.pool_mapped, "reserved chunks stay mapped when free");
+	custom_malloc_trim(SIZE_MAX);   /* drains this thread's cache first */
+	size_t released = mi().pool_released;
+	int r = custom_malloc_trim(SIZE_MAX);   /* keep everything */
+	ok(r == 0 && mi().pool_released == released && cl_heap_check() == 0,
+	   "custom_malloc_trim(SIZE_MAX) gives back no free run of the reserve");
 	ok(custom_malloc_trim(0) == 1 || mi().pool_released > 0, "trim releases pages");
 	ok(mi().pool_mapped >= (10 << 20), "trim keeps reserved chunks");
 	ok(cl_heap_check() == 0, "heap check clean");
