@@ -160,12 +160,13 @@ static inline size_t cl_request_to_bsize(size_t n)
 #define CL_CLASSES       103     /* 63 linear (32..1024 by 16), 40 geometric */
 #define CL_SMALL_MAX     32768u  /* largest block size a thread cache holds */
 #define CL_SMALL_REQ_MAX (CL_SMALL_MAX - CL_HDR + sizeof(size_t))
+#define CL_NO_CLASS      CL_CLASSES  /* a bin that never has room */
 
 /* Filled once by cl_sizeclass_init, read-only afterwards.  Every fast path
  * that indexes them runs only after cl_init (a thread cache is empty until
  * then), so they need no initialiser. */
 extern uint8_t cl_class_up[CL_SMALL_MAX / CL_ALIGN + 1];   /* by ceil(bsize/16): smallest class that fits */
-extern uint8_t cl_class_down[CL_SMALL_MAX / CL_ALIGN + 1]; /* by bsize/16: largest class it can serve */
+extern uint8_t cl_class_exact[CL_SMALL_MAX / CL_ALIGN + 1]; /* by bsize/16: its class, or CL_NO_CLASS */
 extern uint32_t cl_class_size[CL_CLASSES];                 /* block size of each class */
 extern uint16_t cl_class_limit[CL_CLASSES];                /* blocks a thread cache may hold */
 void cl_sizeclass_init(void);
@@ -183,7 +184,7 @@ struct cl_bin {
 };
 
 struct cl_tcache {
-	struct cl_bin bin[CL_CLASSES];
+	struct cl_bin bin[CL_CLASSES + 1];   /* + the bin of CL_NO_CLASS */
 	uint8_t state;         /* CL_TC_NEW, CL_TC_LIVE or CL_TC_DEAD */
 };
 enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
@@ -392,7 +393,7 @@ static inline __attribute__((always_inline)) void cl_free_fast(void *p, const ch
 		 * block), small, room in the cache, and not already in one. */
 		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
 			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
-			struct cl_bin *bin = &cl_tc.bin[cl_class_down[(w & CL_SIZE_MASK) / CL_ALIGN]];
+			struct cl_bin *bin = &cl_tc.bin[cl_class_exact[(w & CL_SIZE_MASK) / CL_ALIGN]];
 			/* room first: with caches off (checking modes) the user's
 			 * bytes in prev_free are never read. */
 			if (CL_LIKELY(bin->room != 0 && (uintptr_t)b->prev_free != cl_cache_key)) {

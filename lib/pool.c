@@ -29,7 +29,7 @@
 #include <errno.h>
 #include <string.h>
 
-pthread_mutex_t cl_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t cl_pool_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 
 #define SL_LOG2   4
 #define SL_COUNT  (1u << SL_LOG2)
@@ -59,7 +59,15 @@ static struct {
 	struct chunk *spare;                /* a wholly free chunk kept mapped */
 	size_t nchunks, free_bytes, free_blocks, dirty_pages;
 	size_t merges_prev, merges_next;
+	/* Bytes freed to the pool less bytes taken from it, floored at 0 and
+	 * capped at SHRINK_CAP: a clock without a timer.  Free runs are given
+	 * back only while the program is shrinking (more than CL_RELEASE_SLACK
+	 * freed net); in a steady state of frees and allocations the memory
+	 * would be faulted straight back in. */
+	size_t shrink;
 } pool;
+
+#define SHRINK_CAP (2 * CL_RELEASE_SLACK)
 
 /* ------------------------------------------------------------ chunks */
 
@@ -214,6 +222,45 @@ static struct cl_block *find_fit(size_t size)
 	return pool.heads[fl][__builtin_ctz(sl_map)];
 }
 
+/* Where free block b (have bytes) can hold a block of size whose user
+ * pointer is a multiple of align (> 16): the new header, with the front
+ * piece either empty or big enough to be a free block; NULL if it does not
+ * fit. */
+static struct cl_block *aligned_spot(struct cl_block *b, size_t have, size_t size, size_t align)
+{
+	uintptr_t u0 = (uintptr_t)cl_user(b), u = cl_align_up(u0, align);
+	if (u != u0 && u - u0 < CL_MIN_BLOCK)
+		u += align;
+	struct cl_block *a = cl_block_of((void *)u);
+	return (char *)a + size <= (char *)b + have ? a : NULL;
+}
+
+/* A free block that holds an aligned block of size where it lies, found
+ * among a few blocks of each list from size's own upward.  Asking for
+ * size + align instead, as a fallback does, takes a bigger block than
+ * needed and leaves a front and a tail to fragment the pool. */
+static struct cl_block *find_aligned_fit(size_t size, size_t align, struct cl_block **spot)
+{
+	unsigned fl, sl;
+	mapping(size, &fl, &sl);
+	int budget = 32;
+	for (; fl < FL_COUNT; fl++, sl = 0) {
+		uint32_t map = sl < SL_COUNT ? pool.sl_bitmap[fl] & (~0u << sl) : 0;
+		while (map) {
+			unsigned s = (unsigned)__builtin_ctz(map);
+			map &= map - 1;
+			int tries = 4;
+			for (struct cl_block *b = pool.heads[fl][s]; b && tries--; b = b->next_free) {
+				if (--budget < 0)
+					return NULL;
+				if ((*spot = aligned_spot(b, cl_bsize(b), size, align)))
+					return b;
+			}
+		}
+	}
+	return NULL;
+}
+
 /* --------------------------------------------------- growth, release */
 
 static struct chunk *chunk_new(bool reserved)
@@ -302,7 +349,8 @@ static bool settle_free(struct cl_block *b, size_t size)
 		release_inside(b, size, 1);
 		return true;
 	}
-	if (size >= cl_opt.release_threshold && dirty_free_bytes(size) > CL_RELEASE_SLACK)
+	if (size >= cl_opt.release_threshold && pool.shrink > CL_RELEASE_SLACK &&
+	    dirty_free_bytes(size) > CL_RELEASE_SLACK)
 		release_inside(b, size, cl_opt.release_threshold);
 	return true;
 }
@@ -319,6 +367,7 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 	list_remove(b, have);
 	if (CL_UNLIKELY(pool.spare != NULL) && chunk_of(b) == pool.spare)
 		pool.spare = NULL;
+	pool.shrink = pool.shrink > size ? pool.shrink - size : 0;
 
 	if (z) {
 		char *lo = (char *)cl_align_up((uintptr_t)cl_user(b), CL_PAGE);
@@ -380,6 +429,7 @@ void cl_pool_free(struct cl_block *b)
 	if (CL_UNLIKELY(size < CL_MIN_BLOCK || n > sentinel(chunk_of(b))) ||
 	    CL_UNLIKELY(!cl_tag_ok(n) || (n->word & (CL_PREV_FREE | CL_LARGE))))
 		cl_fatal("free", "corrupt block header at or after", cl_user(b));
+	pool.shrink = pool.shrink + size < SHRINK_CAP ? pool.shrink + size : SHRINK_CAP;
 
 	if (b->word & CL_PREV_FREE) {
 		struct cl_block *p = (struct cl_block *)((char *)b - b->prev_size);
@@ -453,7 +503,11 @@ struct cl_block *cl_pool_alloc_aligned(size_t size, size_t align)
 {
 	if (size + align + CL_MIN_BLOCK < size)
 		return NULL;
-	struct cl_block *b = cl_pool_alloc(size + align + CL_MIN_BLOCK, NULL);
+	struct cl_block *spot, *b = find_aligned_fit(size, align, &spot);
+	if (b)   /* the tail goes back now, the front below */
+		b = take(b, (size_t)((char *)spot - (char *)b) + size, NULL);
+	else
+		b = cl_pool_alloc(size + align + CL_MIN_BLOCK, NULL);
 	if (!b)
 		return NULL;
 	uintptr_t u = cl_align_up((uintptr_t)cl_user(b), align);

@@ -35,6 +35,9 @@ void *cl_realloc(void *p, size_t n, const char *func)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* A small block keeps a class size, so that its free can cache it. */
+	if (size <= CL_SMALL_MAX)
+		size = cl_class_size[cl_class_up[size / CL_ALIGN]];
 
 	/* The checking modes see every block come and go: always move. */
 	if (CL_UNLIKELY(cl_opt.debug))

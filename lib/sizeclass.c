@@ -6,13 +6,18 @@
  * rounding wastes at most 12.5%.  Limits give each class about 32 KiB of
  * cache, between 2 and 128 blocks.
  *
+ * A thread cache takes back only blocks of exactly a class size: those
+ * that malloc handed out.  Aligned blocks are cut to the request and go
+ * back to the pool, where their space merges again; cached, they would be
+ * pinned until a malloc of their class came, and fragment the pool.
+ *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
  */
 #include "internal.h"
 
 uint8_t cl_class_up[CL_SMALL_MAX / CL_ALIGN + 1];
-uint8_t cl_class_down[CL_SMALL_MAX / CL_ALIGN + 1];
+uint8_t cl_class_exact[CL_SMALL_MAX / CL_ALIGN + 1];
 uint32_t cl_class_size[CL_CLASSES];
 uint16_t cl_class_limit[CL_CLASSES];
 
@@ -29,22 +34,20 @@ void cl_sizeclass_init(void)
 			cl_class_size[c++] = d + k * (d / 8);
 
 	for (c = 0; c < CL_CLASSES; c++) {
-		uint32_t lim = 32768 / cl_class_size[c];
+		uint32_t lim = 16384 / cl_class_size[c];
 		cl_class_limit[c] = (uint16_t)(lim < 2 ? 2 : lim > 128 ? 128 : lim);
 	}
 
-	/* up[i]: first class with size >= 16 i; down[i]: last class with
-	 * size <= 16 i (index 0 and 1 are below the smallest block). */
+	/* up[i]: first class with size >= 16 i; exact[i]: the class of size
+	 * 16 i, or CL_NO_CLASS. */
 	c = 0;
 	for (unsigned i = 0; i <= CL_SMALL_MAX / CL_ALIGN; i++) {
 		while (cl_class_size[c] < i * CL_ALIGN)
 			c++;
 		cl_class_up[i] = (uint8_t)c;
 	}
-	c = 0;
 	for (unsigned i = 0; i <= CL_SMALL_MAX / CL_ALIGN; i++) {
-		while (c + 1 < CL_CLASSES && cl_class_size[c + 1] <= i * CL_ALIGN)
-			c++;
-		cl_class_down[i] = (uint8_t)c;
+		c = cl_class_up[i];
+		cl_class_exact[i] = (uint8_t)(cl_class_size[c] == i * CL_ALIGN ? c : CL_NO_CLASS);
 	}
 }

@@ -4,9 +4,16 @@
  * nothing but this thread's struct cl_tcache.
  *
  * A cache starts at a thread's first slow path, registering a pthread key
- * whose destructor hands every cached block back to the pool when the
- * thread exits.  After that the thread's cache is dead: its bins have no
- * room and no blocks, so every call goes straight to the pool.
+ * whose destructor gives up the cached blocks when the thread exits.
+ * After that the thread's cache is dead: its bins have no room and no
+ * blocks, so every call goes straight to the pool.
+ *
+ * A dying thread's bins are kept whole, as an orphan, for the next thread
+ * that starts a cache (up to ORPHANS of them; beyond that they go back to
+ * the pool block by block).  A program that runs many short threads then
+ * hands caches from one to the next instead of draining each into the pool
+ * and carving it again: two lock holds per thread instead of one per
+ * block and class.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -14,16 +21,56 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
 
 CL_TLS struct cl_tcache cl_tc;
 
 static pthread_key_t tc_key;
 
+#define ORPHANS 4
+static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
+static unsigned orphans;
+
+static void flush_locked(unsigned cls, unsigned keep);
+
 static void tc_thread_exit(void *arg)
 {
 	(void)arg;
-	cl_tcache_drain_all();
+	if (cl_tc.state != CL_TC_LIVE)
+		return;
+	cl_lock();
+	if (orphans < ORPHANS) {
+		/* Kept small: each thread that adopts it adds its own frees. */
+		for (unsigned c = 0; c < CL_CLASSES; c++) {
+			flush_locked(c, 2);
+			cl_tc.bin[c].refills = 0;
+		}
+		memcpy(orphan[orphans++], cl_tc.bin, sizeof orphan[0]);
+	} else {
+		for (unsigned c = 0; c < CL_CLASSES; c++)
+			flush_locked(c, 0);
+	}
+	cl_unlock();
+	/* No room: a free later in this thread (another key's destructor)
+	 * must go to the pool, not into a cache nobody will drain. */
+	memset(cl_tc.bin, 0, sizeof cl_tc.bin);
 	cl_tc.state = CL_TC_DEAD;
+}
+
+/* Hand the orphaned caches back to the pool (trim); lock held. */
+static void orphans_drain_locked(void)
+{
+	while (orphans) {
+		orphans--;
+		for (unsigned c = 0; c < CL_CLASSES; c++) {
+			struct cl_bin *bin = &orphan[orphans][c];
+			while (bin->head) {
+				struct cl_block *b = bin->head;
+				bin->head = b->next_free;
+				cl_pool_free(b);
+			}
+		}
+	}
 }
 
 void cl_tcache_init(void)
@@ -44,6 +91,10 @@ static bool tc_live(void)
 	}
 	for (unsigned c = 0; c < CL_CLASSES; c++)
 		cl_tc.bin[c].room = cl_class_limit[c];
+	cl_lock();
+	if (orphans)
+		memcpy(cl_tc.bin, orphan[--orphans], sizeof orphan[0]);
+	cl_unlock();
 	cl_tc.state = CL_TC_LIVE;
 	/* Any non-NULL value makes the destructor run at thread exit. */
 	pthread_setspecific(tc_key, &cl_tc);
@@ -77,14 +128,14 @@ static void flush(unsigned cls, unsigned keep)
 	cl_unlock();
 }
 
-/* At thread exit and on trim: every bin, in one lock hold. */
+/* On trim: every bin of this thread, and the orphans, in one lock hold. */
 void cl_tcache_drain_all(void)
 {
-	if (cl_tc.state != CL_TC_LIVE)
-		return;
 	cl_lock();
-	for (unsigned c = 0; c < CL_CLASSES; c++)
-		flush_locked(c, 0);
+	orphans_drain_locked();
+	if (cl_tc.state == CL_TC_LIVE)
+		for (unsigned c = 0; c < CL_CLASSES; c++)
+			flush_locked(c, 0);
 	cl_unlock();
 }
 
@@ -125,8 +176,8 @@ void *cl_tcache_refill(size_t req)
 	if (bin->refills < 5 && n > (4u << bin->refills))
 		n = 4u << bin->refills;
 	bin->refills++;
-	if (n * size > 16384 && size <= 16384)
-		n = (unsigned)(16384 / size);
+	if (n * size > 8192 && size <= 8192)
+		n = (unsigned)(8192 / size);
 	cl_lock();
 	run = cl_pool_alloc(n * size, NULL);
 	if (!run && n > 1) {
@@ -164,7 +215,13 @@ void cl_tcache_put_slow(struct cl_block *b)
 		cl_unlock();
 		return;
 	}
-	unsigned cls = cl_class_down[cl_bsize(b) / CL_ALIGN];
+	unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
+	if (cls == CL_NO_CLASS) {   /* not malloc's: see sizeclass.c */
+		cl_lock();
+		cl_pool_free(b);
+		cl_unlock();
+		return;
+	}
 	struct cl_bin *bin = &cl_tc.bin[cls];
 	if (bin->room == 0)
 		flush(cls, cl_class_limit[cls] / 2);
@@ -177,7 +234,7 @@ bool cl_tcache_holds(struct cl_block *b)
 {
 	if (cl_tc.state != CL_TC_LIVE || cl_bsize(b) > CL_SMALL_MAX)
 		return false;
-	for (struct cl_block *c = cl_tc.bin[cl_class_down[cl_bsize(b) / CL_ALIGN]].head; c; c = c->next_free)
+	for (struct cl_block *c = cl_tc.bin[cl_class_exact[cl_bsize(b) / CL_ALIGN]].head; c; c = c->next_free)
 		if (c == b)
 			return true;
 	return false;

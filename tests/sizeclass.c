@@ -29,14 +29,14 @@ int main(void)
 
 	int up = 1, down = 1;
 	for (size_t s = CL_MIN_BLOCK; s <= CL_SMALL_MAX; s += CL_ALIGN) {
-		unsigned u = cl_class_up[s / CL_ALIGN], d = cl_class_down[s / CL_ALIGN];
+		unsigned u = cl_class_up[s / CL_ALIGN], e = cl_class_exact[s / CL_ALIGN];
 		if (cl_class_size[u] < s || (u && cl_class_size[u - 1] >= s))
 			up = 0;
-		if (cl_class_size[d] > s || (d + 1 < CL_CLASSES && cl_class_size[d + 1] <= s))
+		if (e == CL_NO_CLASS ? cl_class_size[u] == s : e != u || cl_class_size[e] != s)
 			down = 0;
 	}
 	ok(up, "class_up gives the smallest class that holds each block size");
-	ok(down, "class_down gives the largest class each block size can serve");
+	ok(down, "class_exact gives the class of exactly that size, or none");
 
 	int req = 1;
 	for (size_t n = 0; n <= CL_SMALL_REQ_MAX; n++) {

@@ -81,8 +81,15 @@ int main(void)
 	pthread_join(t, NULL);
 	struct custom_mallinfo m5 = mi();
 	size_t sb = cl_bsize(cl_block_of(survivor));
-	ok(m5.in_use <= m4.in_use + sb + 4096,
-	   "a thread's cache goes back to the pool when it exits (in use %zu -> %zu)", m4.in_use, m5.in_use);
+	/* It used 8 classes; an orphaned cache keeps 2 blocks of each for the
+	 * next thread, the rest goes back to the pool. */
+	ok(m5.in_use <= m4.in_use + sb + 16 * 800,
+	   "a thread's cache goes back to the pool when it exits, but for a few blocks (in use %zu -> %zu)",
+	   m4.in_use, m5.in_use);
+	custom_malloc_trim(0);
+	struct custom_mallinfo m6 = mi();
+	ok(m6.in_use <= m4.in_use + sb + 4096,
+	   "trim takes back the cache a dead thread left (in use %zu -> %zu)", m4.in_use, m6.in_use);
 	memset(survivor, 1, 48);
 	custom_free(survivor);   /* cross-thread free of a dead thread's block */
 	ok(cl_heap_check() == 0, "heap check clean");
