@@ -5,9 +5,9 @@
  * was aligned beyond 16), its size is the whole mapping's, and CL_LARGE is
  * set.  Realloc moves the mapping with mremap.
  *
- * Free unmaps, except that the last few freed mappings (CACHE_SLOTS, at
- * most CACHE_BYTES together) are kept resident for the next large requests
- * (see cache_take):
+ * Free unmaps, except that freed mappings (at most CACHE_SLOTS, and at most
+ * cache_budget() bytes together) are kept resident for the next large
+ * requests (see cache_take), and so are the tails cut off them:
  * without them a program that allocates and frees big buffers in a loop
  * pays a mapping, a page fault per page and an unmapping every time (glibc
  * avoids that by raising its mmap threshold, and keeps the memory).
@@ -22,7 +22,8 @@
 #include <string.h>
 
 #define CACHE_SLOTS 8
-#define CACHE_BYTES ((size_t)32 << 20)
+#define CACHE_BYTES ((size_t)32 << 20)      /* the most the cache holds */
+#define CACHE_FLOOR ((size_t)4 << 20)       /* and the least it may hold */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -30,6 +31,18 @@ static struct {
 	size_t len[CACHE_SLOTS];
 	size_t bytes;              /* sum of len[] */
 } cache;
+
+/* With a mapping of len bytes coming in, the cache may hold it and twice
+ * the bytes of the large blocks in use, between CACHE_FLOOR and
+ * CACHE_BYTES: a program with few large blocks does not keep 32 MiB
+ * resident for them, and one that frees its only big buffer keeps it. */
+static size_t cache_budget(size_t len)
+{
+	struct cl_os_stats s;
+	cl_os_stats(&s);
+	size_t b = 2 * s.large_bytes + len;
+	return b < CACHE_FLOOR ? CACHE_FLOOR : b > CACHE_BYTES ? CACHE_BYTES : b;
+}
 
 static inline char *mapping_of(const struct cl_block *b)
 {
@@ -46,9 +59,11 @@ static char *slot_take(int i, size_t *len)
 	return m;
 }
 
+static bool cache_put(char *m, size_t len);
+
 /* A cached mapping for *len bytes, or NULL.  The smallest one that is big
- * enough, its tail cut off when it is over a quarter too long (*len grows
- * to the kept length otherwise); else the biggest one, grown with mremap:
+ * enough, its tail cut off and cached on its own when it is over half too
+ * long (*len grows to the kept length otherwise); else the biggest one, grown with mremap:
  * its pages are resident already, only the new ones fault in. */
 static char *cache_take(size_t *len)
 {
@@ -76,42 +91,55 @@ static char *cache_take(size_t *len)
 			cl_os_unmap(m, have);
 		return g;
 	}
-	if (have - *len > *len / 4)
-		cl_os_unmap(m + *len, have - *len);
-	else
+	if (have - *len > *len / 2) {
+		/* The tail stays resident, in the cache, for a later request:
+		 * unmapped, its pages would have to fault in again. */
+		if (!cache_put(m + *len, have - *len))
+			cl_os_unmap(m + *len, have - *len);
+	} else {
 		*len = have;
+	}
 	return m;
 }
 
-/* Keep mapping m (len bytes) for reuse, evicting older ones to make room;
- * false if it is too big to keep. */
+/* Keep mapping m (len bytes) for reuse, evicting smaller ones to make room
+ * (a big mapping can serve more requests, and grows less); false if it is
+ * too big to keep, or smaller than all it would have to evict. */
 static bool cache_put(char *m, size_t len)
 {
 	char *evict[CACHE_SLOTS];
 	size_t evict_len[CACHE_SLOTS];
-	int n = 0;
+	int n = 0, slot = -1;
+	size_t budget = cache_budget(len);
 	if (len > CACHE_BYTES / 2)
 		return false;
 	pthread_mutex_lock(&cache_lock);
-	int slot = -1;
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		if (!cache.map[i]) {
-			if (slot < 0)
+	for (;;) {
+		int small = -1;
+		slot = -1;
+		for (int i = 0; i < CACHE_SLOTS; i++) {
+			if (!cache.map[i])
 				slot = i;
-		} else if (cache.bytes + len > CACHE_BYTES || (slot < 0 && i == CACHE_SLOTS - 1)) {
-			evict[n] = slot_take(i, &evict_len[n]);
-			n++;
-			if (slot < 0)
-				slot = i;
+			else if (small < 0 || cache.len[i] < cache.len[small])
+				small = i;
 		}
+		if (slot >= 0 && cache.bytes + len <= budget)
+			break;
+		if (cache.len[small] > len)
+			break;      /* keep the bigger ones */
+		evict[n] = slot_take(small, &evict_len[n]);
+		n++;
 	}
-	cache.map[slot] = m;
-	cache.len[slot] = len;
-	cache.bytes += len;
+	bool kept = slot >= 0 && cache.bytes + len <= budget;
+	if (kept) {
+		cache.map[slot] = m;
+		cache.len[slot] = len;
+		cache.bytes += len;
+	}
 	pthread_mutex_unlock(&cache_lock);
 	while (n--)
 		cl_os_unmap(evict[n], evict_len[n]);
-	return true;
+	return kept;
 }
 
 void *cl_large_alloc(size_t n, size_t align, bool zero)
