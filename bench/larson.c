@@ -1,12 +1,15 @@
 /*
- * larson: a larson-style server loop with two threads.
+ * larson: a larson-style server loop with two threads (or 1-8).
  *
  * Each thread owns an array of SLOTS blocks (16-1024 B).  In a round it
  * replaces random slots of its current array (check, free, malloc, stamp);
- * at the end of the round the two threads swap arrays, so most frees in the
- * next round hit blocks that the other thread allocated.
+ * at the end of the round the threads pass the arrays round, so most frees
+ * in the next round hit blocks that another thread allocated.  Each thread
+ * does the same work whatever their number, so mops_s with 2 threads over
+ * mops_s with 1 is the scaling (bench/run --scaling).
  *
  * usage: larson [rounds (default 400)] [replacements per round (default 6000)]
+ *               [threads (default 2)]
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -14,7 +17,7 @@
 #include "bench.h"
 #include <pthread.h>
 
-#define THREADS 2
+#define MAX_THREADS 8
 #define SLOTS 2000
 #define MIN_SIZE 16
 #define MAX_SIZE 1024
@@ -26,9 +29,10 @@ struct array {
 	uint64_t tag[SLOTS];
 };
 
-static struct array arrays[THREADS];
+static struct array arrays[MAX_THREADS];
 static pthread_barrier_t barrier;
 static long rounds, per_round;
+static int threads;
 
 struct worker {
 	pthread_t th;
@@ -46,7 +50,7 @@ static void *run(void *arg)
 	long cross = 0;
 
 	for (long r = 0; r < rounds; r++) {
-		struct array *a = &arrays[(w->id + r) % THREADS];
+		struct array *a = &arrays[(w->id + r) % threads];
 
 		for (long k = 0; k < per_round; k++) {
 			uint64_t x = bench_rand(&rng);
@@ -76,7 +80,7 @@ static void *run(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct worker w[THREADS];
+	struct worker w[MAX_THREADS];
 	uint64_t rng = 0x1a45;
 	uintptr_t acc = 0;
 	long cross = 0;
@@ -84,8 +88,11 @@ int main(int argc, char **argv)
 
 	rounds = bench_arg(argc, argv, 1, 400);
 	per_round = bench_arg(argc, argv, 2, 6000);
+	threads = (int)bench_arg(argc, argv, 3, 2);
+	if (threads < 1 || threads > MAX_THREADS)
+		bench_fail("threads must be 1-%d", MAX_THREADS);
 
-	for (int t = 0; t < THREADS; t++)
+	for (int t = 0; t < threads; t++)
 		for (int i = 0; i < SLOTS; i++) {
 			struct array *a = &arrays[t];
 
@@ -94,22 +101,22 @@ int main(int argc, char **argv)
 			a->tag[i] = ((uint64_t)t << 56) | (uint64_t)i;
 			bench_stamp(a->p[i], a->n[i], a->tag[i], STRIDE);
 		}
-	pthread_barrier_init(&barrier, NULL, THREADS);
+	pthread_barrier_init(&barrier, NULL, (unsigned)threads);
 
 	t0 = bench_begin();
-	for (int t = 0; t < THREADS; t++) {
+	for (int t = 0; t < threads; t++) {
 		w[t].id = t;
 		if (pthread_create(&w[t].th, NULL, run, &w[t]))
 			bench_fail("pthread_create");
 	}
-	for (int t = 0; t < THREADS; t++) {
+	for (int t = 0; t < threads; t++) {
 		pthread_join(w[t].th, NULL);
 		acc += w[t].acc;
 		cross += w[t].cross;
 	}
 	t1 = bench_end();
 
-	for (int t = 0; t < THREADS; t++)
+	for (int t = 0; t < threads; t++)
 		for (int i = 0; i < SLOTS; i++) {
 			struct array *a = &arrays[t];
 
@@ -120,9 +127,9 @@ int main(int argc, char **argv)
 	bench_sink = acc;
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" ops=%ld cross_thread_frees=%ld mops_s=%.2f",
-	       (long)THREADS * rounds * per_round, cross,
-	       (double)THREADS * (double)rounds * (double)per_round / (t1 - t0) / 1e6);
+	printf(" threads=%d ops=%ld cross_thread_frees=%ld mops_s=%.2f", threads,
+	       (long)threads * rounds * per_round, cross,
+	       (double)threads * (double)rounds * (double)per_round / (t1 - t0) / 1e6);
 	bench_report_end();
 	return 0;
 }
