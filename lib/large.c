@@ -23,7 +23,7 @@
 
 #define CACHE_SLOTS 8
 #define CACHE_BYTES ((size_t)32 << 20)      /* the most the cache holds */
-#define CACHE_FLOOR ((size_t)4 << 20)       /* and the least it may hold */
+#define CACHE_FLOOR ((size_t)8 << 20)       /* and the least it may hold */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -62,8 +62,8 @@ static char *slot_take(int i, size_t *len)
 static bool cache_put(char *m, size_t len);
 
 /* A cached mapping for *len bytes, or NULL.  The smallest one that is big
- * enough, its tail cut off and cached on its own when it is over half too
- * long (*len grows to the kept length otherwise); else the biggest one, grown with mremap:
+ * enough, its tail cut off and cached on its own when it is more than
+ * twice as long as needed (*len grows to the kept length otherwise); else the biggest one, grown with mremap:
  * its pages are resident already, only the new ones fault in. */
 static char *cache_take(size_t *len)
 {
@@ -91,7 +91,7 @@ static char *cache_take(size_t *len)
 			cl_os_unmap(m, have);
 		return g;
 	}
-	if (have - *len > *len / 2) {
+	if (have - *len > *len) {
 		/* The tail stays resident, in the cache, for a later request:
 		 * unmapped, its pages would have to fault in again. */
 		if (!cache_put(m + *len, have - *len))

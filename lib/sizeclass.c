@@ -3,7 +3,7 @@
  *
  * Block sizes 32..1024 step by 16 (63 classes, exact for small requests);
  * above that, eight classes per doubling up to 32 KiB (40 classes), so that
- * rounding wastes at most 12.5%.  Limits give each class about 32 KiB of
+ * rounding wastes at most 12.5%.  Limits give each class about 16 KiB of
  * cache, between 2 and 128 blocks.
  *
  * A thread cache takes back only blocks of exactly a class size: those

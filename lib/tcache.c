@@ -8,7 +8,7 @@
  * After that the thread's cache is dead: its bins have no room and no
  * blocks, so every call goes straight to the pool.
  *
- * A dying thread's bins are kept whole, as an orphan, for the next thread
+ * A dying thread's bins are kept, at most half full, as an orphan, for the next thread
  * that starts a cache (up to ORPHANS of them; beyond that they go back to
  * the pool block by block).  A program that runs many short threads then
  * hands caches from one to the next instead of draining each into the pool
@@ -40,9 +40,10 @@ static void tc_thread_exit(void *arg)
 		return;
 	cl_lock();
 	if (orphans < ORPHANS) {
-		/* Kept small: each thread that adopts it adds its own frees. */
+		/* At most half full: each thread that adopts it adds its own
+		 * frees, and flushes half a bin when one fills. */
 		for (unsigned c = 0; c < CL_CLASSES; c++) {
-			flush_locked(c, 2);
+			flush_locked(c, cl_class_limit[c] / 2);
 			cl_tc.bin[c].refills = 0;
 		}
 		memcpy(orphan[orphans++], cl_tc.bin, sizeof orphan[0]);
@@ -170,7 +171,8 @@ void *cl_tcache_refill(size_t req)
 	 * search, and neighbours in memory for blocks used together. */
 	/* Batches start small and double with each refill of the bin, so a
 	 * short-lived thread does not carve (and hand back at exit) blocks it
-	 * never uses. */
+	 * never uses; and no batch is over 8 KiB, a bit of a chunk that the
+	 * cache pins until it drains. */
 	struct cl_bin *bin = &cl_tc.bin[cls];
 	unsigned n = bin->room / 2 + 1;
 	if (bin->refills < 5 && n > (4u << bin->refills))

@@ -81,9 +81,14 @@ int main(void)
 	pthread_join(t, NULL);
 	struct custom_mallinfo m5 = mi();
 	size_t sb = cl_bsize(cl_block_of(survivor));
-	/* It used 8 classes; an orphaned cache keeps 2 blocks of each for the
-	 * next thread, the rest goes back to the pool. */
-	ok(m5.in_use <= m4.in_use + sb + 16 * 800,
+	/* It used 8 classes; an orphaned cache keeps half a bin of each for
+	 * the next thread, the rest goes back to the pool. */
+	size_t half = 0;
+	for (size_t n = 48; n < 48 + 800; n += 100) {
+		unsigned c = cl_class_up[cl_request_to_bsize(n) / CL_ALIGN];
+		half += cl_class_limit[c] / 2 * (size_t)cl_class_size[c];
+	}
+	ok(m5.in_use <= m4.in_use + sb + half + 4096,
 	   "a thread's cache goes back to the pool when it exits, but for a few blocks (in use %zu -> %zu)",
 	   m4.in_use, m5.in_use);
 	custom_malloc_trim(0);
