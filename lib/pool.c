@@ -265,6 +265,11 @@ static struct cl_block *find_aligned_fit(size_t size, size_t align, struct cl_bl
 
 static struct chunk *chunk_new(bool reserved)
 {
+	/* Mappings kept for large blocks are memory the pool cannot use: when
+	 * it must grow, they go first (glibc's heap would reuse them).  Lock
+	 * order: cl_pool_lock, then the cache's. */
+	if (!reserved)
+		cl_large_trim();
 	struct chunk *c = cl_os_map_aligned(CL_CHUNK_SIZE, CL_CHUNK_SIZE);
 	if (!c)
 		return NULL;
