@@ -22,7 +22,7 @@
 #include <string.h>
 
 #define CACHE_SLOTS 8
-#define CACHE_BYTES ((size_t)32 << 20)      /* the most the cache holds */
+#define CACHE_BYTES ((size_t)40 << 20)      /* the most the cache holds */
 #define CACHE_FLOOR ((size_t)8 << 20)       /* and the least it may hold */
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -34,7 +34,7 @@ static struct {
 
 /* With a mapping of len bytes coming in, the cache may hold it and twice
  * the bytes of the large blocks in use, between CACHE_FLOOR and
- * CACHE_BYTES: a program with few large blocks does not keep 32 MiB
+ * CACHE_BYTES: a program with few large blocks does not keep 40 MiB
  * resident for them, and one that frees its only big buffer keeps it. */
 static size_t cache_budget(size_t len)
 {
@@ -63,7 +63,7 @@ static bool cache_put(char *m, size_t len);
 
 /* A cached mapping for *len bytes, or NULL.  The smallest one that is big
  * enough, its tail cut off and cached on its own when it is more than
- * twice as long as needed (*len grows to the kept length otherwise); else the biggest one, grown with mremap:
+ * four times as long as needed (*len grows to the kept length otherwise); else the biggest one, grown with mremap:
  * its pages are resident already, only the new ones fault in. */
 static char *cache_take(size_t *len)
 {
@@ -91,7 +91,7 @@ static char *cache_take(size_t *len)
 			cl_os_unmap(m, have);
 		return g;
 	}
-	if (have - *len > *len) {
+	if (have - *len > 3 * *len) {
 		/* The tail stays resident, in the cache, for a later request:
 		 * unmapped, its pages would have to fault in again. */
 		if (!cache_put(m + *len, have - *len))
