@@ -23,7 +23,9 @@
 
 #define CACHE_SLOTS 8
 #define CACHE_BYTES ((size_t)40 << 20)      /* the most the cache holds */
-#define CACHE_FLOOR ((size_t)8 << 20)       /* and the least it may hold */
+/* The least it may hold: the mapping of an 8 MiB block (header page
+ * included), so that a loop over one such buffer keeps it. */
+#define CACHE_FLOOR (((size_t)8 << 20) + 64 * 1024)
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
@@ -32,15 +34,14 @@ static struct {
 	size_t bytes;              /* sum of len[] */
 } cache;
 
-/* With a mapping of len bytes coming in, the cache may hold it and twice
- * the bytes of the large blocks in use, between CACHE_FLOOR and
- * CACHE_BYTES: a program with few large blocks does not keep 40 MiB
- * resident for them, and one that frees its only big buffer keeps it. */
-static size_t cache_budget(size_t len)
+/* The cache may hold twice the bytes of the large blocks in use, between
+ * CACHE_FLOOR and CACHE_BYTES: a program with few large blocks does not
+ * keep 40 MiB resident for them once it has freed them. */
+static size_t cache_budget(void)
 {
 	struct cl_os_stats s;
 	cl_os_stats(&s);
-	size_t b = 2 * s.large_bytes + len;
+	size_t b = 2 * s.large_bytes;
 	return b < CACHE_FLOOR ? CACHE_FLOOR : b > CACHE_BYTES ? CACHE_BYTES : b;
 }
 
@@ -110,7 +111,7 @@ static bool cache_put(char *m, size_t len)
 	char *evict[CACHE_SLOTS];
 	size_t evict_len[CACHE_SLOTS];
 	int n = 0, slot = -1;
-	size_t budget = cache_budget(len);
+	size_t budget = cache_budget();
 	if (len > CACHE_BYTES / 2)
 		return false;
 	pthread_mutex_lock(&cache_lock);
@@ -125,7 +126,7 @@ static bool cache_put(char *m, size_t len)
 		}
 		if (slot >= 0 && cache.bytes + len <= budget)
 			break;
-		if (cache.len[small] > len)
+		if (small < 0 || cache.len[small] > len)
 			break;      /* keep the bigger ones */
 		evict[n] = slot_take(small, &evict_len[n]);
 		n++;
