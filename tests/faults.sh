@@ -25,6 +25,15 @@ for src; do
 		echo "ok $n - $name # SKIP AddressSanitizer reports it first"
 		continue
 	fi
+	# make check-preload: the drop-in library is loaded into the program
+	# too, and then serves its custom_* calls and the C library's malloc.
+	case ${LD_PRELOAD:-} in
+	*libcalloc-lite-preload*)
+		if grep -q '^ \* not under preload' "$src"; then
+			echo "ok $n - $name # SKIP $(sed -n 's/^ \* not under preload: //p' "$src")"
+			continue
+		fi ;;
+	esac
 	err=$builddir/tests/faults/$name.err
 	"$builddir/tests/faults/$name" >/dev/null 2>"$err"
 	rc=$?

@@ -3,6 +3,7 @@
  * freed block is found before its memory is handed out again, while the
  * program goes on freeing other blocks.
  * not under ASan: it reports the write itself.
+ * not under preload: the drop-in library reads the options before main.
  * expect: custom_free(): write after free (CALLOC_LITE_SCRIBBLE) found at 0x
  */
 #include <calloc-lite.h>

@@ -2,6 +2,7 @@
  * write-after-free: with CALLOC_LITE_SCRIBBLE=1, a write into a freed
  * block is found when the block leaves the quarantine (here: trim).
  * not under ASan: it reports the write itself.
+ * not under preload: the drop-in library reads the options before main.
  * expect: custom_malloc_trim(): write after free (CALLOC_LITE_SCRIBBLE) found at 0x
  */
 #include <calloc-lite.h>
