@@ -8,9 +8,9 @@
  * After that the thread's cache is dead: its bins have no room and no
  * blocks, so every call goes straight to the pool.
  *
- * A dying thread's bins are kept, at most half full, as an orphan, for the next thread
- * that starts a cache (up to ORPHANS of them; beyond that they go back to
- * the pool block by block).  A program that runs many short threads then
+ * A dying thread's bins are kept, at most half full, as an orphan, for the
+ * next thread that starts a cache (up to ORPHANS of them; beyond that they
+ * go back to the pool block by block).  A program that runs many short threads then
  * hands caches from one to the next instead of draining each into the pool
  * and carving it again: two lock holds per thread instead of one per
  * block and class.
@@ -32,6 +32,7 @@ static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
 static unsigned orphans;
 
 static void flush_locked(unsigned cls, unsigned keep);
+static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep);
 
 static void tc_thread_exit(void *arg)
 {
@@ -63,14 +64,8 @@ static void orphans_drain_locked(void)
 {
 	while (orphans) {
 		orphans--;
-		for (unsigned c = 0; c < CL_CLASSES; c++) {
-			struct cl_bin *bin = &orphan[orphans][c];
-			while (bin->head) {
-				struct cl_block *b = bin->head;
-				bin->head = b->next_free;
-				cl_pool_free(b);
-			}
-		}
+		for (unsigned c = 0; c < CL_CLASSES; c++)
+			bin_flush_locked(&orphan[orphans][c], c, 0);
 	}
 }
 
@@ -110,16 +105,21 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 	bin->room--;
 }
 
-/* Hand all but keep blocks of a bin back to the pool; lock held. */
-static void flush_locked(unsigned cls, unsigned keep)
+/* Hand all but keep blocks of bin (of class cls, this thread's or an
+ * orphan's) back to the pool; lock held. */
+static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep)
 {
-	struct cl_bin *bin = &cl_tc.bin[cls];
 	for (unsigned held = cl_class_limit[cls] - bin->room; held > keep; held--) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
 		cl_pool_free(b);
 		bin->room++;
 	}
+}
+
+static void flush_locked(unsigned cls, unsigned keep)
+{
+	bin_flush_locked(&cl_tc.bin[cls], cls, keep);
 }
 
 static void flush(unsigned cls, unsigned keep)
@@ -211,14 +211,10 @@ void *cl_tcache_refill(size_t req)
 
 void cl_tcache_put_slow(struct cl_block *b)
 {
-	if (!tc_live()) {
-		cl_lock();
-		cl_pool_free(b);
-		cl_unlock();
-		return;
-	}
-	unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
-	if (cls == CL_NO_CLASS) {   /* not malloc's: see sizeclass.c */
+	/* No cache, or not a block of malloc's (see sizeclass.c): the pool.
+	 * tc_live() first: it sets up the class tables. */
+	unsigned cls = CL_NO_CLASS;
+	if (!tc_live() || (cls = cl_class_exact[cl_bsize(b) / CL_ALIGN]) == CL_NO_CLASS) {
 		cl_lock();
 		cl_pool_free(b);
 		cl_unlock();
