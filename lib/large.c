@@ -63,9 +63,10 @@ static char *slot_take(int i, size_t *len)
 static bool cache_put(char *m, size_t len);
 
 /* A cached mapping for *len bytes, or NULL.  The smallest one that is big
- * enough, its tail cut off and cached on its own when it is more than
- * four times as long as needed (*len grows to the kept length otherwise); else the biggest one, grown with mremap:
- * its pages are resident already, only the new ones fault in. */
+ * enough, its tail cut off and cached on its own when it is more than four
+ * times as long as needed (*len grows to the kept length otherwise); else
+ * the biggest one, grown with mremap: its pages are resident already, only
+ * the new ones fault in. */
 static char *cache_take(size_t *len)
 {
 	int fit = -1, big = -1;
@@ -111,6 +112,7 @@ static bool cache_put(char *m, size_t len)
 	char *evict[CACHE_SLOTS];
 	size_t evict_len[CACHE_SLOTS];
 	int n = 0, slot = -1;
+	bool kept = false;
 	size_t budget = cache_budget();
 	if (len > CACHE_BYTES / 2)
 		return false;
@@ -124,14 +126,15 @@ static bool cache_put(char *m, size_t len)
 			else if (small < 0 || cache.len[i] < cache.len[small])
 				small = i;
 		}
-		if (slot >= 0 && cache.bytes + len <= budget)
+		if (slot >= 0 && cache.bytes + len <= budget) {
+			kept = true;
 			break;
+		}
 		if (small < 0 || cache.len[small] > len)
 			break;      /* keep the bigger ones */
 		evict[n] = slot_take(small, &evict_len[n]);
 		n++;
 	}
-	bool kept = slot >= 0 && cache.bytes + len <= budget;
 	if (kept) {
 		cache.map[slot] = m;
 		cache.len[slot] = len;
