@@ -210,6 +210,7 @@ extern pthread_mutex_t cl_pool_lock;
 /* All of these but cl_pool_owns expect cl_pool_lock held. */
 struct cl_block *cl_pool_alloc(size_t bsize, struct cl_zero_hint *z);
 struct cl_block *cl_pool_alloc_aligned(size_t bsize, size_t align);
+struct cl_block *cl_pool_alloc_run(size_t unit, size_t max);
 void cl_pool_free(struct cl_block *b);
 bool cl_pool_grow_in_place(struct cl_block *b, size_t bsize);
 void cl_pool_shrink_in_place(struct cl_block *b, size_t bsize);

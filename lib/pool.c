@@ -422,6 +422,26 @@ struct cl_block *cl_pool_alloc(size_t size, struct cl_zero_hint *z)
 	return take(b, size, z);
 }
 
+/* Whole blocks of unit bytes for a thread cache: as many as fit, up to max
+ * bytes, from the free block that fits unit best.  Taking the smallest hole
+ * first, rather than a run of max bytes cut from the biggest, fills the holes
+ * that blocks drained from the caches leave, so the pool does not grow
+ * around them.  The block returned holds a whole number of units, but the
+ * last may have taken a remainder too small to keep. */
+struct cl_block *cl_pool_alloc_run(size_t unit, size_t max)
+{
+	struct cl_block *b = find_fit(unit);
+	if (!b) {
+		if (!chunk_new(false))
+			return NULL;
+		b = find_fit(unit);
+		if (!b)
+			return NULL;
+	}
+	size_t have = cl_bsize(b);
+	return take(b, have > max ? max : have - have % unit, NULL);
+}
+
 void cl_pool_free(struct cl_block *b)
 {
 	size_t size = cl_bsize(b);

@@ -167,12 +167,11 @@ void *cl_tcache_refill(size_t req)
 		return p;
 	}
 
-	/* One pool block cut into n blocks of the class: one lock hold, one
-	 * search, and neighbours in memory for blocks used together. */
 	/* Batches start small and double with each refill of the bin, so a
 	 * short-lived thread does not carve (and hand back at exit) blocks it
-	 * never uses; and no batch is over 8 KiB, a bit of a chunk that the
-	 * cache pins until it drains. */
+	 * never uses; and no batch is over 8 KiB of the pool, which the cache
+	 * pins until it drains.  The blocks come from the holes that fit the
+	 * class best (cl_pool_alloc_run), a few pieces in one lock hold. */
 	struct cl_bin *bin = &cl_tc.bin[cls];
 	unsigned n = bin->room / 2 + 1;
 	if (bin->refills < 5 && n > (4u << bin->refills))
@@ -180,33 +179,39 @@ void *cl_tcache_refill(size_t req)
 	bin->refills++;
 	if (n * size > 8192 && size <= 8192)
 		n = (unsigned)(8192 / size);
+	struct cl_block *first = NULL;
 	cl_lock();
-	run = cl_pool_alloc(n * size, NULL);
-	if (!run && n > 1) {
-		n = 1;
-		run = cl_pool_alloc(size, NULL);
+	for (int pieces = 0; n > 0 && pieces < 8; pieces++) {
+		run = cl_pool_alloc_run(size, n * size);
+		if (!run)
+			break;
+		/* The last block takes what the pool handed out beyond whole
+		 * blocks (a remainder too small to keep). */
+		size_t total = cl_bsize(run);
+		unsigned got = (unsigned)(total / size);
+		char *p = (char *)run;
+		cl_set_header(run, got > 1 ? size : total, run->word & CL_PREV_FREE);
+		for (unsigned i = 1; i < got; i++) {
+			struct cl_block *b = (struct cl_block *)(p + i * size);
+			cl_set_header(b, i + 1 < got ? size : total - (got - 1) * size, 0);
+		}
+		/* The first block goes to the caller, the rest into the bin,
+		 * pushed so that they come out in address order. */
+		unsigned lo = 0;
+		if (!first) {
+			first = run;
+			lo = 1;
+		}
+		for (unsigned i = got; i-- > lo;)
+			push(bin, (struct cl_block *)(p + i * size));
+		n = got >= n ? 0 : n - got;
 	}
-	if (!run) {
-		cl_unlock();
+	cl_unlock();
+	if (!first) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* The pool may hand out a little more than asked (a remainder too
-	 * small to keep); the last block takes it. */
-	size_t total = cl_bsize(run);
-	char *p = (char *)run;
-	cl_set_header(run, size, run->word & CL_PREV_FREE);
-	for (unsigned i = 1; i < n; i++) {
-		struct cl_block *b = (struct cl_block *)(p + i * size);
-		cl_set_header(b, i + 1 < n ? size : total - (n - 1) * size, 0);
-	}
-	if (n == 1)
-		cl_set_header(run, total, run->word & CL_PREV_FREE);
-	cl_unlock();
-
-	for (unsigned i = n - 1; i >= 1; i--)
-		push(bin, (struct cl_block *)(p + i * size));
-	return cl_user(run);
+	return cl_user(first);
 }
 
 void cl_tcache_put_slow(struct cl_block *b)
