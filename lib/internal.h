@@ -59,10 +59,11 @@ static inline size_t cl_align_down(size_t n, size_t a) { return n & ~(a - 1); }
  * user's pointer is (char *)block + CL_HDR, so it is 16-aligned when the
  * block is.
  *
- * word: bits 0-3 flags, bits 4-47 the block size in bytes (a multiple of
- *   16, header included), bits 48-63 a tag derived from the block's address
- *   and a per-process secret (cl_tag).  A header whose tag does not match
- *   was not written by us: the pointer is foreign or the header is corrupt.
+ * word: bits 0-3 and 47 flags, bits 4-46 the block size in bytes (a
+ *   multiple of 16, header included), bits 48-63 a tag derived from the
+ *   block's address and a per-process secret (cl_tag).  A header whose tag
+ *   does not match was not written by us: the pointer is foreign or the
+ *   header is corrupt.
  * prev_size: valid only when CL_PREV_FREE is set; it is then the footer of
  *   the free block just before this one and holds that block's size.  When
  *   the previous block is in use these 8 bytes belong to it (its last usable
@@ -99,9 +100,12 @@ enum {
 	CL_QUARANTINE = 1u << 2,/* freed, held back by CALLOC_LITE_SCRIBBLE */
 	CL_LARGE     = 1u << 3, /* its own mapping; prev_size = offset into it */
 };
-#define CL_FLAGS     ((size_t)0xf)
+/* Cut for an aligned request: free hands it back to the pool, where it
+ * merges, instead of a thread cache, where it would pin its spot. */
+#define CL_ALIGNED   ((size_t)1 << 47)
+#define CL_FLAGS     ((size_t)0xf | CL_ALIGNED)
 #define CL_TAG_SHIFT 48
-#define CL_SIZE_MASK ((((size_t)1 << CL_TAG_SHIFT) - 1) & ~CL_FLAGS)
+#define CL_SIZE_MASK ((CL_ALIGNED - 1) & ~(size_t)0xf)
 
 extern uint64_t cl_secret;     /* set once by cl_init, from AT_RANDOM */
 extern uintptr_t cl_cache_key; /* set once by cl_init; marks cached blocks */
@@ -148,7 +152,7 @@ static inline size_t cl_pool_usable(const struct cl_block *b) { return cl_bsize(
 /* Block size for a request of n bytes; 0 when n is absurd (overflow). */
 static inline size_t cl_request_to_bsize(size_t n)
 {
-	if (CL_UNLIKELY(n > ((size_t)1 << 47)))
+	if (CL_UNLIKELY(n > ((size_t)1 << 46)))
 		return 0;
 	size_t s = cl_align_up(n + CL_HDR - sizeof(size_t), CL_ALIGN);
 	return s < CL_MIN_BLOCK ? CL_MIN_BLOCK : s;

@@ -150,7 +150,7 @@ void *cl_large_alloc(size_t n, size_t align, bool zero)
 {
 	size_t pad = align > CL_ALIGN ? align : 0;
 	size_t len = n + CL_HDR + pad;
-	if (len < n || len > ((size_t)1 << 47)) {
+	if (len < n || len > ((size_t)1 << 46)) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -214,7 +214,7 @@ void *cl_large_realloc(struct cl_block *b, size_t n)
 {
 	size_t old = cl_bsize(b);
 	size_t len = cl_align_up(n + CL_HDR, CL_PAGE);
-	if (len < n || len > ((size_t)1 << 47)) {
+	if (len < n || len > ((size_t)1 << 46)) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -122,7 +122,7 @@ void cl_release(struct cl_block *b)
 {
 	if (cl_word(b) & CL_LARGE) {
 		cl_large_free(b);
-	} else if (cl_bsize(b) <= CL_SMALL_MAX) {
+	} else if (cl_bsize(b) <= CL_SMALL_MAX && !(cl_word(b) & CL_ALIGNED)) {
 		cl_tcache_put_slow(b);
 	} else {
 		cl_lock();

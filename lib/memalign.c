@@ -3,6 +3,9 @@
  * up to 16 are every block's; larger ones cut an aligned block out of a
  * bigger pool block (the front and tail go back to the pool) or place the
  * header inside a large mapping so that the user's pointer is aligned.
+ * An aligned pool block is flagged CL_ALIGNED: its free gives it back to
+ * the pool, never to a thread cache, whose blocks are not merged and would
+ * keep the space around an aligned spot in pieces.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -42,6 +45,8 @@ static void *memalign_slow(size_t align, size_t n, size_t size)
 	} else {
 		cl_lock();
 		struct cl_block *b = cl_pool_alloc_aligned(size, align);
+		if (b)   /* its free must not cache it: see CL_ALIGNED */
+			cl_set_flag(b, CL_ALIGNED);
 		cl_unlock();
 		if (!b) {
 			errno = ENOMEM;

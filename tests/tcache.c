@@ -39,6 +39,20 @@ int main(void)
 	ok((uintptr_t)cl_block_of(b)->prev_free == cl_cache_key && cl_tcache_holds(cl_block_of(b)),
 	   "a freed small block is in this thread's cache");
 
+	/* A block cut for an aligned request has a class size here (64 bytes
+	 * + header), but its free gives it back to the pool, where it merges
+	 * with its free neighbours: cached, it would pin its aligned spot. */
+	char *al = custom_aligned_alloc(256, 64);
+	struct cl_block *ab = cl_block_of(al);
+	ok(al && (uintptr_t)al % 256 == 0 && cl_class_exact[cl_bsize(ab) / CL_ALIGN] != CL_NO_CLASS,
+	   "an aligned block of a class size (%zu bytes)", al ? cl_bsize(ab) : 0);
+	custom_free(al);
+	ok(!cl_tcache_holds(ab) && (uintptr_t)ab->prev_free != cl_cache_key,
+	   "its free does not put it in the thread cache");
+	char *al2 = custom_malloc(64);
+	ok(al2 != al, "nor does malloc of its class get it back");
+	custom_free(al2);
+
 	/* Warm up, then count OS calls over many small pairs: there must be
 	 * none (the fast path never enters the kernel). */
 	void *ring[512];
