@@ -12,7 +12,10 @@ check() {	# check LIB FUNCTION [ALIAS]: objdump names aliased code by either
 	if [ -z "$body" ]; then
 		echo "not ok $n - $2 found in $(basename "$1")"; fails=$((fails + 1)); return
 	fi
-	bad=$(echo "$body" | grep -E '(^|[[:space:]])(lock|syscall|xchg|cmpxchg)|pthread_|futex' | head -3)
+	# xchg %ax,%ax (66 90) is a two-byte no-op the assembler pads with:
+	# an xchg of a register with itself touches no memory.
+	bad=$(echo "$body" | grep -vE 'xchg[[:space:]]+%ax,%ax[[:space:]]*$' |
+		grep -E '(^|[[:space:]])(lock|syscall|xchg|cmpxchg)|pthread_|futex' | head -3)
 	exits=$(echo "$body" | grep -oE '(call|jmp)[[:space:]]+[0-9a-f]+ <[^>+]+>' | sed 's/.*<//; s/>//' | sort -u |
 		grep -vE "^($2|${3:-$2}|cl_tcache_refill|cl_malloc_slow|cl_free_slow)$")
 	if [ -z "$bad" ] && [ -z "$exits" ]; then
