@@ -183,8 +183,12 @@ void cl_sizeclass_init(void);
  * separate state test: no room sends it to the slow path. */
 struct cl_bin {
 	struct cl_block *head; /* singly linked through next_free */
-	uint32_t room;         /* cl_class_limit[class] - blocks held */
-	uint32_t refills;      /* batches taken so far: the batch grows with it */
+	uint16_t room;         /* limit - blocks held */
+	uint16_t limit;        /* this bin's bound, at most cl_class_limit[class]:
+	                          halved when the bin fills without having run
+	                          empty since it last filled (tcache.c) */
+	uint16_t refills;      /* batches taken so far: the batch grows with it */
+	uint16_t emptied;      /* ran empty (refilled) since it last filled */
 };
 
 struct cl_tcache {
@@ -194,6 +198,10 @@ struct cl_tcache {
 enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
 
 extern CL_TLS struct cl_tcache cl_tc;
+
+/* A bin that fills without running empty halves its limit, but not below
+ * this many bytes of blocks (tcache.c). */
+#define CL_BIN_MIN_BYTES 8192u
 
 CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */

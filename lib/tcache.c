@@ -8,6 +8,11 @@
  * After that the thread's cache is dead: its bins have no room and no
  * blocks, so every call goes straight to the pool.
  *
+ * Each bin has its own limit, at most its class's: a bin that fills up
+ * without having run empty since it last filled belongs to a thread that
+ * frees that class more than it allocates it, and its limit halves (to
+ * CL_BIN_MIN_BYTES); a refill doubles it again.
+ *
  * A dying thread's bins are kept, at most half full, as an orphan, for the
  * next thread that starts a cache (up to ORPHANS of them; beyond that they
  * go back to the pool block by block).  A program that runs many short threads then
@@ -32,7 +37,7 @@ static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
 static unsigned orphans;
 
 static void flush_locked(unsigned cls, unsigned keep);
-static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep);
+static void bin_flush_locked(struct cl_bin *bin, unsigned keep);
 
 static void tc_thread_exit(void *arg)
 {
@@ -44,7 +49,7 @@ static void tc_thread_exit(void *arg)
 		/* At most half full: each thread that adopts it adds its own
 		 * frees, and flushes half a bin when one fills. */
 		for (unsigned c = 0; c < CL_CLASSES; c++) {
-			flush_locked(c, cl_class_limit[c] / 2);
+			flush_locked(c, cl_tc.bin[c].limit / 2u);
 			cl_tc.bin[c].refills = 0;
 		}
 		memcpy(orphan[orphans++], cl_tc.bin, sizeof orphan[0]);
@@ -65,7 +70,7 @@ static void orphans_drain_locked(void)
 	while (orphans) {
 		orphans--;
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			bin_flush_locked(&orphan[orphans][c], c, 0);
+			bin_flush_locked(&orphan[orphans][c], 0);
 	}
 }
 
@@ -86,7 +91,7 @@ static bool tc_live(void)
 		return false;
 	}
 	for (unsigned c = 0; c < CL_CLASSES; c++)
-		cl_tc.bin[c].room = cl_class_limit[c];
+		cl_tc.bin[c].room = cl_tc.bin[c].limit = cl_class_limit[c];
 	cl_lock();
 	if (orphans)
 		memcpy(cl_tc.bin, orphan[--orphans], sizeof orphan[0]);
@@ -105,11 +110,11 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 	bin->room--;
 }
 
-/* Hand all but keep blocks of bin (of class cls, this thread's or an
- * orphan's) back to the pool; lock held. */
-static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep)
+/* Hand all but keep blocks of bin (this thread's or an orphan's) back to
+ * the pool; lock held. */
+static void bin_flush_locked(struct cl_bin *bin, unsigned keep)
 {
-	for (unsigned held = cl_class_limit[cls] - bin->room; held > keep; held--) {
+	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
 		cl_pool_free(b);
@@ -119,14 +124,33 @@ static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep)
 
 static void flush_locked(unsigned cls, unsigned keep)
 {
-	bin_flush_locked(&cl_tc.bin[cls], cls, keep);
+	bin_flush_locked(&cl_tc.bin[cls], keep);
 }
 
-static void flush(unsigned cls, unsigned keep)
+/* A bin is full.  If it has run empty since it last filled, blocks go
+ * both ways through it: hand back half.  If not, this thread frees more of
+ * the class than it allocates (a consumer of blocks made elsewhere): halve
+ * the bin's limit, down to CL_BIN_MIN_BYTES of blocks, so that it does not
+ * sit on a full bin of memory, and hand back three quarters, so that the
+ * pool lock is still taken once per batch of blocks, not per few.  A
+ * refill doubles the limit again. */
+static void bin_full(struct cl_bin *bin, unsigned cls)
 {
+	unsigned lim = bin->limit, keep = lim / 2;
+	if (!bin->emptied) {
+		unsigned floor = CL_BIN_MIN_BYTES / cl_class_size[cls];
+		if (floor < 2)
+			floor = 2;
+		if (lim / 2 >= floor)
+			lim /= 2;
+		keep = lim / 4;
+	}
 	cl_lock();
 	flush_locked(cls, keep);
 	cl_unlock();
+	bin->room = (uint16_t)(lim - keep);
+	bin->limit = (uint16_t)lim;
+	bin->emptied = 0;
 }
 
 /* On trim: every bin of this thread, and the orphans, in one lock hold. */
@@ -173,10 +197,19 @@ void *cl_tcache_refill(size_t req)
 	 * pins until it drains.  The blocks come from the holes that fit the
 	 * class best (cl_pool_alloc_run), a few pieces in one lock hold. */
 	struct cl_bin *bin = &cl_tc.bin[cls];
-	unsigned n = bin->room / 2 + 1;
+	bin->emptied = 1;
+	if (bin->limit < cl_class_limit[cls]) {   /* in demand: grow back */
+		unsigned lim = bin->limit * 2u;
+		if (lim > cl_class_limit[cls])
+			lim = cl_class_limit[cls];
+		bin->room = (uint16_t)(bin->room + lim - bin->limit);
+		bin->limit = (uint16_t)lim;
+	}
+	unsigned n = bin->room / 2u + 1;
 	if (bin->refills < 5 && n > (4u << bin->refills))
 		n = 4u << bin->refills;
-	bin->refills++;
+	if (bin->refills < 5)
+		bin->refills++;
 	if (n * size > 8192 && size <= 8192)
 		n = (unsigned)(8192 / size);
 	struct cl_block *first = NULL;
@@ -227,7 +260,7 @@ void cl_tcache_put_slow(struct cl_block *b)
 	}
 	struct cl_bin *bin = &cl_tc.bin[cls];
 	if (bin->room == 0)
-		flush(cls, cl_class_limit[cls] / 2);
+		bin_full(bin, cls);
 	push(bin, b);
 }
 

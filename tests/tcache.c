@@ -23,6 +23,57 @@ static void *thread_allocs(void *arg)
 	return NULL;
 }
 
+/* A consumer: frees blocks another thread allocated, allocates none.
+ * Reports the bytes its bin of their class holds after each free, at
+ * most, and the bin's limit afterwards and after a run of mallocs. */
+struct consumer {
+	char **blocks;
+	int n;
+	unsigned cls;
+	size_t most_held;
+	unsigned limit_after_frees, limit_after_mallocs;
+};
+
+static void *consume(void *arg)
+{
+	struct consumer *c = arg;
+	struct cl_bin *bin = &cl_tc.bin[c->cls];
+	for (int i = 0; i < c->n; i++) {
+		custom_free(c->blocks[i]);
+		size_t held = (size_t)(bin->limit - bin->room) * cl_class_size[c->cls];
+		if (i > c->n / 2 && held > c->most_held)   /* once it has adapted */
+			c->most_held = held;
+	}
+	c->limit_after_frees = bin->limit;
+	for (int i = 0; i < c->n; i++)
+		c->blocks[i] = custom_malloc(200);
+	c->limit_after_mallocs = bin->limit;
+	for (int i = 0; i < c->n; i++)
+		custom_free(c->blocks[i]);
+	return NULL;
+}
+
+static void test_consumer_bin(void)
+{
+	enum { N = 3000 };
+	static char *blocks[N];
+	for (int i = 0; i < N; i++)
+		blocks[i] = custom_malloc(200);
+	struct consumer c = { .blocks = blocks, .n = N,
+			      .cls = cl_class_up[cl_request_to_bsize(200) / CL_ALIGN] };
+	pthread_t t;
+	pthread_create(&t, NULL, consume, &c);
+	pthread_join(t, NULL);
+	size_t size = cl_class_size[c.cls];
+	ok(c.most_held <= CL_BIN_MIN_BYTES + size,
+	   "a thread that only frees a class holds at most %u bytes of it (held %zu; full limit %u blocks of %zu)",
+	   CL_BIN_MIN_BYTES, c.most_held, cl_class_limit[c.cls], size);
+	ok(c.limit_after_frees < cl_class_limit[c.cls] &&
+	   c.limit_after_mallocs == cl_class_limit[c.cls],
+	   "its bin's limit shrinks (%u) and grows back once it allocates (%u of %u)",
+	   c.limit_after_frees, c.limit_after_mallocs, cl_class_limit[c.cls]);
+}
+
 int main(void)
 {
 	cl_init();
@@ -85,6 +136,8 @@ int main(void)
 	ok(m2.in_use - m3.in_use >= (size_t)(N - cl_class_limit[cls]) * bs,
 	   "the cache keeps at most its limit of %u blocks; the rest go back to the pool",
 	   cl_class_limit[cls]);
+
+	test_consumer_bin();
 
 	/* Thread exit hands the cache back. */
 	custom_malloc_trim(0);
