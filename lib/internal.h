@@ -261,6 +261,7 @@ void *cl_os_map(size_t size);                    /* NULL on failure */
 void *cl_os_map_aligned(size_t size, size_t align);
 void cl_os_unmap(void *p, size_t size);
 void cl_os_release(void *p, size_t size);        /* MADV_DONTNEED */
+void cl_os_hugepages(void *p, size_t size, bool on); /* MADV_(NO)HUGEPAGE */
 void *cl_os_remap(void *p, size_t old, size_t new_size); /* NULL on failure */
 
 struct cl_os_stats {

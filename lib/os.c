@@ -67,6 +67,16 @@ void cl_os_release(void *p, size_t size)
 		COUNT(madvise_calls, 1);
 }
 
+void cl_os_hugepages(void *p, size_t size, bool on)
+{
+#ifdef MADV_HUGEPAGE
+	if (madvise(p, size, on ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) == 0)
+		COUNT(madvise_calls, 1);
+#else
+	(void)p, (void)size, (void)on;
+#endif
+}
+
 void *cl_os_remap(void *p, size_t old, size_t new_size)
 {
 	if (injected_failure())

@@ -42,6 +42,7 @@ struct chunk {
 	uint64_t magic;
 	struct chunk *next, *prev;          /* all chunks, for walks */
 	bool reserved;                      /* from custom_init_pool: kept */
+	bool huge;                          /* asked for transparent huge pages */
 	uint32_t dirty_pages;               /* popcount of dirty[] */
 	uint64_t dirty[CL_CHUNK_PAGES / WORD_BITS];
 };
@@ -68,6 +69,7 @@ static struct {
 } pool;
 
 #define SHRINK_CAP (2 * CL_RELEASE_SLACK)
+#define HUGE_AFTER 64    /* chunks (256 MiB) before new ones get huge pages */
 
 /* ------------------------------------------------------------ chunks */
 
@@ -275,8 +277,15 @@ static struct chunk *chunk_new(bool reserved)
 		return NULL;
 	if (cl_opt.asan)   /* shadow left from an earlier chunk at this address */
 		cl_asan_unpoison(c, CL_CHUNK_SIZE);
+	/* A pool past HUGE_AFTER chunks is a big, growing heap: its new
+	 * chunks ask for transparent huge pages (before the first write
+	 * faults a small page in), and fault in 2 MiB at a time. */
+	bool huge = pool.nchunks >= HUGE_AFTER;
+	if (huge)
+		cl_os_hugepages(c, CL_CHUNK_SIZE, true);
 	c->magic = CHUNK_MAGIC;
 	c->reserved = reserved;
+	c->huge = huge;
 	c->next = pool.chunks;
 	c->prev = NULL;
 	if (pool.chunks)
@@ -334,6 +343,12 @@ static size_t release_inside(struct cl_block *b, size_t size, size_t min_bytes)
 	size_t n = count_dirty(c, lo, hi, &dlo, &dhi);
 	if (n == 0 || n * CL_PAGE < min_bytes)
 		return 0;
+	/* Once pages of a chunk go back, it keeps small pages: khugepaged
+	 * would otherwise fill the released holes again to collapse them. */
+	if (c->huge) {
+		cl_os_hugepages(c, CL_CHUNK_SIZE, false);
+		c->huge = false;
+	}
 	cl_os_release(dlo, (size_t)(dhi - dlo));
 	mark_pages(c, dlo, dhi, false);
 	return n * CL_PAGE;

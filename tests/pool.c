@@ -1,13 +1,15 @@
 /*
- * pool.c: split, coalesce, page release, chunk unmapping, reserve, and the
- * heap check itself, observed through custom_mallinfo and RSS.  Sizes are
- * above the thread-cache limit (32 KiB blocks) and below the mmap
- * threshold, so every block lives in the pool.
+ * pool.c: split, coalesce, page release, chunk unmapping, reserve, huge
+ * pages for a big pool, and the heap check itself, observed through
+ * custom_mallinfo and RSS.  Sizes are above the thread-cache limit (32 KiB
+ * blocks) and below the mmap threshold, so every block lives in the pool.
  */
 #include "internal.h"
 #include "tap.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MED 40000  /* a pool block: bigger than any cached class */
@@ -160,6 +162,58 @@ static void test_check_catches_corruption(void)
 	ok(cl_heap_check() == 0, "heap check clean");
 }
 
+/* AnonHugePages of this process, in KiB. */
+static long anon_huge_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* Does the kernel give transparent huge pages only where asked? */
+static bool thp_on_request(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	char line[128] = "";
+	if (f) {
+		if (!fgets(line, sizeof line, f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "[madvise]") != NULL;
+}
+
+static void test_huge_pages(void)
+{
+	enum { BIG = 200000, N = 72 * 20 };   /* 20 a chunk: 72 chunks */
+	static char *p[N];
+	if (!thp_on_request() || getenv("CL_UNDER_VALGRIND") || cl_opt.asan || anon_huge_kib() < 0) {
+		skip("transparent huge pages: not given on request here (or under valgrind/ASan)");
+		return;
+	}
+	long h0 = anon_huge_kib();
+	size_t chunks0 = mi().chunks;
+	for (int i = 0; i < N; i++) {
+		p[i] = custom_malloc(BIG);
+		p[i][0] = 1;   /* one page of each block, or a huge page */
+	}
+	long h1 = anon_huge_kib();
+	ok(mi().chunks > chunks0 + 60 && mi().chunks > 64 && h1 >= h0 + 2048,
+	   "a pool past 64 chunks gets huge pages for its new ones (%zu chunks, AnonHugePages %ld -> %ld KiB)",
+	   mi().chunks, h0, h1);
+	for (int i = 0; i < N; i++)
+		custom_free(p[i]);
+	long h2 = anon_huge_kib();
+	ok(h2 <= h0 + 4096, "and gives them back when they are free (AnonHugePages %ld KiB)", h2);
+	ok(cl_heap_check() == 0, "heap check clean");
+}
+
 int main(void)
 {
 	test_split_and_merge();
@@ -167,5 +221,6 @@ int main(void)
 	test_chunks_unmapped();
 	test_check_catches_corruption();
 	test_reserve();
+	test_huge_pages();
 	return done_testing();
 }
