@@ -60,7 +60,9 @@ struct custom_mallinfo {
 	                         including large_cached) */
 	size_t pool_mapped;   /* bytes in pool chunks (including a spare) */
 	size_t in_use;        /* bytes in pool blocks handed out or cached by
-	                         threads, plus bytes in large mappings */
+	                         threads (or handed back by their caches and
+	                         waiting for a refill), plus bytes in large
+	                         mappings */
 	size_t pool_free;     /* bytes in free pool blocks */
 	size_t pool_released; /* of pool_free, bytes given back with madvise */
 	size_t large;         /* bytes in large blocks (own mappings) */

@@ -202,6 +202,9 @@ extern CL_TLS struct cl_tcache cl_tc;
 /* A bin that fills without running empty halves its limit, but not below
  * this many bytes of blocks (tcache.c). */
 #define CL_BIN_MIN_BYTES 8192u
+/* Blocks of a class that the caches handed back and that wait for a
+ * refill, before they go to the pool (tcache.c). */
+#define CL_CENTRAL_BYTES (8u << 10)
 
 CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */

@@ -36,8 +36,20 @@ static pthread_key_t tc_key;
 static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
 static unsigned orphans;
 
+/* Blocks the caches hand back wait here, per class, before they go to the
+ * pool, up to CL_CENTRAL_BYTES of each class: a refill takes them back
+ * without cutting a free block, and a flush gives them up without merging
+ * each one with its neighbours.  For a thread that frees what another
+ * allocates, the blocks go round through these lists, not through the
+ * pool.  They keep the cache key, so a second free of one is still a
+ * double free.  Under cl_pool_lock. */
+static struct central {
+	struct cl_block *head;   /* singly linked through next_free */
+	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, at least 2 */
+} central[CL_CLASSES];
+
 static void flush_locked(unsigned cls, unsigned keep);
-static void bin_flush_locked(struct cl_bin *bin, unsigned keep);
+static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool);
 
 static void tc_thread_exit(void *arg)
 {
@@ -64,19 +76,33 @@ static void tc_thread_exit(void *arg)
 	cl_tc.state = CL_TC_DEAD;
 }
 
-/* Hand the orphaned caches back to the pool (trim); lock held. */
+/* Hand the orphaned caches and the central lists back to the pool
+ * (trim); lock held. */
 static void orphans_drain_locked(void)
 {
 	while (orphans) {
 		orphans--;
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			bin_flush_locked(&orphan[orphans][c], 0);
+			bin_flush_locked(&orphan[orphans][c], c, 0, true);
+	}
+	for (unsigned c = 0; c < CL_CLASSES; c++) {
+		struct central *z = &central[c];
+		while (z->head) {
+			struct cl_block *b = z->head;
+			z->head = b->next_free;
+			cl_pool_free(b);
+		}
+		z->count = 0;
 	}
 }
 
 void cl_tcache_init(void)
 {
 	pthread_key_create(&tc_key, tc_thread_exit);
+	for (unsigned c = 0; c < CL_CLASSES; c++) {
+		unsigned cap = CL_CENTRAL_BYTES / cl_class_size[c];
+		central[c].cap = cap < 2 ? 2 : cap;
+	}
 }
 
 static bool tc_live(void)
@@ -110,21 +136,30 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 	bin->room--;
 }
 
-/* Hand all but keep blocks of bin (this thread's or an orphan's) back to
- * the pool; lock held. */
-static void bin_flush_locked(struct cl_bin *bin, unsigned keep)
+/* Hand all but keep blocks of bin (this thread's or an orphan's, of class
+ * cls) back: to the central list while it has room, unless to_pool, and
+ * then to the pool; lock held. */
+static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool)
 {
+	struct central *z = &central[cls];
+	unsigned cap = to_pool ? 0 : z->cap;
 	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
-		cl_pool_free(b);
 		bin->room++;
+		if (z->count < cap) {
+			b->next_free = z->head;
+			z->head = b;
+			z->count++;
+		} else {
+			cl_pool_free(b);
+		}
 	}
 }
 
 static void flush_locked(unsigned cls, unsigned keep)
 {
-	bin_flush_locked(&cl_tc.bin[cls], keep);
+	bin_flush_locked(&cl_tc.bin[cls], cls, keep, false);
 }
 
 /* A bin is full.  If it has run empty since it last filled, blocks go
@@ -160,7 +195,7 @@ void cl_tcache_drain_all(void)
 	orphans_drain_locked();
 	if (cl_tc.state == CL_TC_LIVE)
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			flush_locked(c, 0);
+			bin_flush_locked(&cl_tc.bin[c], c, 0, true);
 	cl_unlock();
 }
 
@@ -214,6 +249,20 @@ void *cl_tcache_refill(size_t req)
 		n = (unsigned)(8192 / size);
 	struct cl_block *first = NULL;
 	cl_lock();
+	struct central *z = &central[cls];
+	if (z->head) {   /* blocks a cache handed back: up to n, no cutting */
+		first = z->head;
+		z->head = first->next_free;
+		z->count--;
+		first->prev_free = NULL;   /* handed out: no cache key */
+		while (--n > 0 && z->head) {
+			struct cl_block *b = z->head;
+			z->head = b->next_free;
+			z->count--;
+			push(bin, b);
+		}
+		n = 0;
+	}
 	for (int pieces = 0; n > 0 && pieces < 8; pieces++) {
 		run = cl_pool_alloc_run(size, n * size);
 		if (!run)

@@ -68,6 +68,19 @@ static void test_consumer_bin(void)
 	ok(c.most_held <= CL_BIN_MIN_BYTES + size,
 	   "a thread that only frees a class holds at most %u bytes of it (held %zu; full limit %u blocks of %zu)",
 	   CL_BIN_MIN_BYTES, c.most_held, cl_class_limit[c.cls], size);
+	/* The blocks its full bins handed back wait in the class's central
+	 * list: this thread's next refills take them from there, without
+	 * cutting anything from the pool's free blocks. */
+	while (cl_tc.bin[c.cls].head)
+		blocks[0] = custom_malloc(200);   /* empty this thread's bin */
+	size_t free0 = mi().pool_free;
+	for (int i = 1; i <= 20; i++)
+		blocks[i] = custom_malloc(200);
+	size_t free1 = mi().pool_free;
+	ok(free1 == free0, "refills take blocks other threads' caches handed back, not pool space (pool free %zu -> %zu)",
+	   free0, free1);
+	for (int i = 0; i <= 20; i++)
+		custom_free(blocks[i]);
 	ok(c.limit_after_frees < cl_class_limit[c.cls] &&
 	   c.limit_after_mallocs == cl_class_limit[c.cls],
 	   "its bin's limit shrinks (%u) and grows back once it allocates (%u of %u)",
@@ -133,9 +146,9 @@ int main(void)
 	struct custom_mallinfo m3 = mi();
 	size_t bs = cl_request_to_bsize(200);
 	unsigned cls = cl_class_up[bs / CL_ALIGN];
-	ok(m2.in_use - m3.in_use >= (size_t)(N - cl_class_limit[cls]) * bs,
-	   "the cache keeps at most its limit of %u blocks; the rest go back to the pool",
-	   cl_class_limit[cls]);
+	ok(m2.in_use - m3.in_use >= (size_t)(N - cl_class_limit[cls]) * bs - CL_CENTRAL_BYTES,
+	   "the cache keeps at most its limit of %u blocks, the central list %u bytes; the rest go back to the pool",
+	   cl_class_limit[cls], CL_CENTRAL_BYTES);
 
 	test_consumer_bin();
 
@@ -149,11 +162,12 @@ int main(void)
 	struct custom_mallinfo m5 = mi();
 	size_t sb = cl_bsize(cl_block_of(survivor));
 	/* It used 8 classes; an orphaned cache keeps half a bin of each for
-	 * the next thread, the rest goes back to the pool. */
+	 * the next thread, the rest goes back to the central lists (up to
+	 * CL_CENTRAL_BYTES a class) and the pool. */
 	size_t half = 0;
 	for (size_t n = 48; n < 48 + 800; n += 100) {
 		unsigned c = cl_class_up[cl_request_to_bsize(n) / CL_ALIGN];
-		half += cl_class_limit[c] / 2 * (size_t)cl_class_size[c];
+		half += cl_class_limit[c] / 2 * (size_t)cl_class_size[c] + CL_CENTRAL_BYTES;
 	}
 	ok(m5.in_use <= m4.in_use + sb + half + 4096,
 	   "a thread's cache goes back to the pool when it exits, but for a few blocks (in use %zu -> %zu)",
