@@ -35,14 +35,16 @@ static pthread_key_t tc_key;
 #define ORPHANS 4
 static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
 static unsigned orphans;
+static unsigned live_caches;   /* threads with a live cache; under the lock */
 
 /* Blocks the caches hand back wait here, per class, before they go to the
  * pool, up to CL_CENTRAL_BYTES of each class: a refill takes them back
  * without cutting a free block, and a flush gives them up without merging
  * each one with its neighbours.  For a thread that frees what another
  * allocates, the blocks go round through these lists, not through the
- * pool.  They keep the cache key, so a second free of one is still a
- * double free.  Under cl_pool_lock. */
+ * pool.  Flushes use them only while two threads or more have caches.
+ * They keep the cache key, so a second free of one is still a double
+ * free.  Under cl_pool_lock. */
 static struct central {
 	struct cl_block *head;   /* singly linked through next_free */
 	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, at least 2 */
@@ -57,6 +59,7 @@ static void tc_thread_exit(void *arg)
 	if (cl_tc.state != CL_TC_LIVE)
 		return;
 	cl_lock();
+	live_caches--;
 	if (orphans < ORPHANS) {
 		/* At most half full: each thread that adopts it adds its own
 		 * frees, and flushes half a bin when one fills. */
@@ -119,6 +122,7 @@ static bool tc_live(void)
 	for (unsigned c = 0; c < CL_CLASSES; c++)
 		cl_tc.bin[c].room = cl_tc.bin[c].limit = cl_class_limit[c];
 	cl_lock();
+	live_caches++;
 	if (orphans)
 		memcpy(cl_tc.bin, orphan[--orphans], sizeof orphan[0]);
 	cl_unlock();
@@ -142,7 +146,9 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool)
 {
 	struct central *z = &central[cls];
-	unsigned cap = to_pool ? 0 : z->cap;
+	/* With one thread, the list would only be a bigger bin that pins
+	 * memory the pool could merge and give back. */
+	unsigned cap = to_pool || live_caches < 2 ? 0 : z->cap;
 	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
