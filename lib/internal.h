@@ -194,6 +194,7 @@ struct cl_bin {
 struct cl_tcache {
 	struct cl_bin bin[CL_CLASSES + 1];   /* + the bin of CL_NO_CLASS */
 	uint8_t state;         /* CL_TC_NEW, CL_TC_LIVE or CL_TC_DEAD */
+	uint8_t arena;         /* the pool arena this thread carves from */
 };
 enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
 
@@ -215,6 +216,10 @@ bool cl_tcache_holds(struct cl_block *b);        /* in this thread's cache? */
 /* ------------------------------------------------------------------ */
 /* The pool (pool.c): chunks, TLSF free lists, split, coalesce.         */
 
+/* Threads take turns at the pool's arenas (pool.c), each with its own free
+ * lists and chunks, under the one lock. */
+#define CL_ARENAS 2
+
 /* Set by cl_pool_alloc when zeroing can skip [lo, hi): pages known zero. */
 struct cl_zero_hint {
 	char *lo, *hi;
@@ -226,6 +231,8 @@ extern pthread_mutex_t cl_pool_lock;
 struct cl_block *cl_pool_alloc(size_t bsize, struct cl_zero_hint *z);
 struct cl_block *cl_pool_alloc_aligned(size_t bsize, size_t align);
 struct cl_block *cl_pool_alloc_run(size_t unit, size_t max);
+struct cl_block *cl_pool_alloc_resident(size_t size);
+unsigned cl_pool_arena(const struct cl_block *b);   /* the arena it was cut from */
 void cl_pool_free(struct cl_block *b);
 bool cl_pool_grow_in_place(struct cl_block *b, size_t bsize);
 void cl_pool_shrink_in_place(struct cl_block *b, size_t bsize);

@@ -43,6 +43,7 @@ struct chunk {
 	struct chunk *next, *prev;          /* all chunks, for walks */
 	bool reserved;                      /* from custom_init_pool: kept */
 	bool huge;                          /* asked for transparent huge pages */
+	uint8_t arena;                      /* whose free lists hold its blocks */
 	uint32_t dirty_pages;               /* popcount of dirty[] */
 	uint64_t dirty[CL_CHUNK_PAGES / WORD_BITS];
 };
@@ -52,10 +53,18 @@ struct chunk {
  * ends the chunk so that merging forward always stops. */
 #define CHUNK_USABLE (CL_CHUNK_SIZE - CHUNK_HDR - CL_HDR)
 
-static struct {
+/* The free lists of an arena: the chunks it grew by.  Threads take turns
+ * at the arenas (cl_tc.arena), so that two threads do not carve their
+ * blocks out of the same holes: blocks of different threads side by side
+ * share cache lines, and every write by one evicts the other's copy. */
+struct lists {
 	uint32_t fl_bitmap;                 /* bit f: sl_bitmap[f] != 0 */
 	uint32_t sl_bitmap[FL_COUNT];       /* bit s: heads[f][s] != NULL */
 	struct cl_block *heads[FL_COUNT][SL_COUNT];
+};
+
+static struct {
+	struct lists arena[CL_ARENAS];
 	struct chunk *chunks;
 	struct chunk *spare;                /* a wholly free chunk kept mapped */
 	size_t nchunks, free_bytes, free_blocks, dirty_pages;
@@ -152,30 +161,37 @@ static inline void mapping(size_t size, unsigned *fl, unsigned *sl)
 	}
 }
 
+static inline struct lists *lists_of(const struct cl_block *b)
+{
+	return &pool.arena[chunk_of(b)->arena];
+}
+
 static void list_insert(struct cl_block *b, size_t size)
 {
+	struct lists *L = lists_of(b);
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
-	struct cl_block *h = pool.heads[fl][sl];
+	struct cl_block *h = L->heads[fl][sl];
 	b->prev_free = NULL;
 	b->next_free = h;
 	if (h)
 		h->prev_free = b;
-	pool.heads[fl][sl] = b;
-	pool.sl_bitmap[fl] |= 1u << sl;
-	pool.fl_bitmap |= 1u << fl;
+	L->heads[fl][sl] = b;
+	L->sl_bitmap[fl] |= 1u << sl;
+	L->fl_bitmap |= 1u << fl;
 	pool.free_bytes += size;
 	pool.free_blocks++;
 }
 
 static void list_remove(struct cl_block *b, size_t size)
 {
+	struct lists *L = lists_of(b);
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
 	/* A write past the end of a block can set CL_FREE in the next header:
 	 * then b is no list's member.  Check the links before using them. */
 	if (CL_UNLIKELY(!cl_tag_ok(b) ||
-			(b->prev_free ? b->prev_free->next_free != b : pool.heads[fl][sl] != b) ||
+			(b->prev_free ? b->prev_free->next_free != b : L->heads[fl][sl] != b) ||
 			(b->next_free && b->next_free->prev_free != b)))
 		cl_fatal("free", "corrupt free block (a write past the end of the block before it?) at",
 			 cl_user(b));
@@ -184,11 +200,11 @@ static void list_remove(struct cl_block *b, size_t size)
 	if (b->prev_free)
 		b->prev_free->next_free = b->next_free;
 	else {
-		pool.heads[fl][sl] = b->next_free;
+		L->heads[fl][sl] = b->next_free;
 		if (!b->next_free) {
-			pool.sl_bitmap[fl] &= ~(1u << sl);
-			if (!pool.sl_bitmap[fl])
-				pool.fl_bitmap &= ~(1u << fl);
+			L->sl_bitmap[fl] &= ~(1u << sl);
+			if (!L->sl_bitmap[fl])
+				L->fl_bitmap &= ~(1u << fl);
 		}
 	}
 	pool.free_bytes -= size;
@@ -197,14 +213,14 @@ static void list_remove(struct cl_block *b, size_t size)
 
 /* A free block of at least size: first fit among a few blocks of size's
  * own list, then the head of the first list whose every block fits. */
-static struct cl_block *find_fit(size_t size)
+static struct cl_block *find_fit(const struct lists *L, size_t size)
 {
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
 	if (fl >= FL_COUNT)
 		return NULL;
 	int tries = 8;
-	for (struct cl_block *b = pool.heads[fl][sl]; b && tries--; b = b->next_free)
+	for (struct cl_block *b = L->heads[fl][sl]; b && tries--; b = b->next_free)
 		if (cl_bsize(b) >= size)
 			return b;
 
@@ -213,15 +229,15 @@ static struct cl_block *find_fit(size_t size)
 	mapping(size, &fl, &sl);
 	if (fl >= FL_COUNT)
 		return NULL;
-	uint32_t sl_map = sl < SL_COUNT ? pool.sl_bitmap[fl] & (~0u << sl) : 0;
+	uint32_t sl_map = sl < SL_COUNT ? L->sl_bitmap[fl] & (~0u << sl) : 0;
 	if (!sl_map) {
-		uint32_t fl_map = fl + 1 < 32 ? pool.fl_bitmap & (~0u << (fl + 1)) : 0;
+		uint32_t fl_map = fl + 1 < 32 ? L->fl_bitmap & (~0u << (fl + 1)) : 0;
 		if (!fl_map)
 			return NULL;
 		fl = (unsigned)__builtin_ctz(fl_map);
-		sl_map = pool.sl_bitmap[fl];
+		sl_map = L->sl_bitmap[fl];
 	}
-	return pool.heads[fl][__builtin_ctz(sl_map)];
+	return L->heads[fl][__builtin_ctz(sl_map)];
 }
 
 /* Where free block b (have bytes) can hold a block of size whose user
@@ -241,18 +257,19 @@ static struct cl_block *aligned_spot(struct cl_block *b, size_t have, size_t siz
  * among a few blocks of each list from size's own upward.  Asking for
  * size + align instead, as a fallback does, takes a bigger block than
  * needed and leaves a front and a tail to fragment the pool. */
-static struct cl_block *find_aligned_fit(size_t size, size_t align, struct cl_block **spot)
+static struct cl_block *find_aligned_fit(const struct lists *L, size_t size, size_t align,
+					 struct cl_block **spot)
 {
 	unsigned fl, sl;
 	mapping(size, &fl, &sl);
 	int budget = 32;
 	for (; fl < FL_COUNT; fl++, sl = 0) {
-		uint32_t map = sl < SL_COUNT ? pool.sl_bitmap[fl] & (~0u << sl) : 0;
+		uint32_t map = sl < SL_COUNT ? L->sl_bitmap[fl] & (~0u << sl) : 0;
 		while (map) {
 			unsigned s = (unsigned)__builtin_ctz(map);
 			map &= map - 1;
 			int tries = 4;
-			for (struct cl_block *b = pool.heads[fl][s]; b && tries--; b = b->next_free) {
+			for (struct cl_block *b = L->heads[fl][s]; b && tries--; b = b->next_free) {
 				if (--budget < 0)
 					return NULL;
 				if ((*spot = aligned_spot(b, cl_bsize(b), size, align)))
@@ -265,7 +282,7 @@ static struct cl_block *find_aligned_fit(size_t size, size_t align, struct cl_bl
 
 /* --------------------------------------------------- growth, release */
 
-static struct chunk *chunk_new(bool reserved)
+static struct chunk *chunk_new(unsigned arena, bool reserved)
 {
 	/* Mappings kept for large blocks are memory the pool cannot use: when
 	 * it must grow, they go first (glibc's heap would reuse them).  Lock
@@ -286,6 +303,7 @@ static struct chunk *chunk_new(bool reserved)
 	c->magic = CHUNK_MAGIC;
 	c->reserved = reserved;
 	c->huge = huge;
+	c->arena = (uint8_t)arena;
 	c->next = pool.chunks;
 	c->prev = NULL;
 	if (pool.chunks)
@@ -422,19 +440,59 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 	return b;
 }
 
+/* size bytes for a thread cache's batch, in one piece, from the free block
+ * that fits best, but only if that piece lies on resident pages: carving
+ * it then adds nothing to the RSS.  NULL if it does not. */
+struct cl_block *cl_pool_alloc_resident(size_t size)
+{
+	struct cl_block *b = find_fit(&pool.arena[cl_tc.arena], size);
+	if (!b)
+		return NULL;
+	char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
+	char *hi = (char *)cl_align_up((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
+	char *dlo, *dhi;
+	if (count_dirty(chunk_of(b), lo, hi, &dlo, &dhi) != (size_t)(hi - lo) / CL_PAGE)
+		return NULL;
+	return take(b, size, NULL);
+}
+
+unsigned cl_pool_arena(const struct cl_block *b)
+{
+	return chunk_of(b)->arena;
+}
+
+/* A free block of at least size in the calling thread's arena.  When none
+ * fits, the arena grows: by the spare chunk, whichever arena it was in, or
+ * by a new chunk; and only if no chunk can be mapped, any arena's. */
+static struct cl_block *fit_or_grow(size_t size)
+{
+	unsigned a = cl_tc.arena;
+	struct lists *L = &pool.arena[a];
+	struct cl_block *b = find_fit(L, size);
+	if (b)
+		return b;
+	struct chunk *sp = pool.spare;
+	if (sp && sp->arena != a) {
+		struct cl_block *f = first_block(sp);
+		list_remove(f, CHUNK_USABLE);
+		sp->arena = (uint8_t)a;
+		list_insert(f, CHUNK_USABLE);
+		if ((b = find_fit(L, size)))
+			return b;
+	}
+	if (chunk_new(a, false) && (b = find_fit(L, size)))
+		return b;
+	for (unsigned i = 0; i < CL_ARENAS && !b; i++)
+		b = find_fit(&pool.arena[i], size);
+	return b;
+}
+
 struct cl_block *cl_pool_alloc(size_t size, struct cl_zero_hint *z)
 {
 	if (size > CHUNK_USABLE)
 		return NULL;
-	struct cl_block *b = find_fit(size);
-	if (!b) {
-		if (!chunk_new(false))
-			return NULL;
-		b = find_fit(size);
-		if (!b)
-			return NULL;
-	}
-	return take(b, size, z);
+	struct cl_block *b = fit_or_grow(size);
+	return b ? take(b, size, z) : NULL;
 }
 
 /* Whole blocks of unit bytes for a thread cache: as many as fit, up to max
@@ -445,14 +503,9 @@ struct cl_block *cl_pool_alloc(size_t size, struct cl_zero_hint *z)
  * last may have taken a remainder too small to keep. */
 struct cl_block *cl_pool_alloc_run(size_t unit, size_t max)
 {
-	struct cl_block *b = find_fit(unit);
-	if (!b) {
-		if (!chunk_new(false))
-			return NULL;
-		b = find_fit(unit);
-		if (!b)
-			return NULL;
-	}
+	struct cl_block *b = fit_or_grow(unit);
+	if (!b)
+		return NULL;
 	size_t have = cl_bsize(b);
 	return take(b, have > max ? max : have - have % unit, NULL);
 }
@@ -543,7 +596,7 @@ struct cl_block *cl_pool_alloc_aligned(size_t size, size_t align)
 {
 	if (size + align + CL_MIN_BLOCK < size)
 		return NULL;
-	struct cl_block *spot, *b = find_aligned_fit(size, align, &spot);
+	struct cl_block *spot, *b = find_aligned_fit(&pool.arena[cl_tc.arena], size, align, &spot);
 	if (b)   /* the tail goes back now, the front below */
 		b = take(b, (size_t)((char *)spot - (char *)b) + size, NULL);
 	else
@@ -574,7 +627,7 @@ int cl_pool_reserve(size_t bytes)
 		if (c->reserved)
 			have += CHUNK_USABLE;
 	while (have < bytes) {
-		struct chunk *c = chunk_new(true);
+		struct chunk *c = chunk_new(cl_tc.arena, true);
 		if (!c)
 			return -1;   /* the chunks mapped so far stay, as a reserve */
 		have += CHUNK_USABLE;
@@ -730,7 +783,10 @@ int cl_pool_check(void)
 				bytes += s;
 				unsigned fl, sl;
 				mapping(s, &fl, &sl);
-				if (!(pool.sl_bitmap[fl] & (1u << sl)) || !pool.heads[fl][sl])
+				if (c->arena >= CL_ARENAS)
+					return faults + fault("bad chunk arena", c);
+				const struct lists *L = &pool.arena[c->arena];
+				if (!(L->sl_bitmap[fl] & (1u << sl)) || !L->heads[fl][sl])
 					faults += fault("free block's list is empty", b);
 			} else {
 				/* In-use memory must be marked dirty (calloc trusts clean pages). */
@@ -751,18 +807,22 @@ int cl_pool_check(void)
 	}
 
 	size_t lfree = 0, lbytes = 0;
+	for (unsigned a = 0; a < CL_ARENAS; a++)
 	for (unsigned fl = 0; fl < FL_COUNT; fl++) {
-		if (!!(pool.fl_bitmap & (1u << fl)) != !!pool.sl_bitmap[fl])
-			faults += fault("first-level bitmap wrong", &pool.sl_bitmap[fl]);
+		struct lists *L = &pool.arena[a];
+		if (!!(L->fl_bitmap & (1u << fl)) != !!L->sl_bitmap[fl])
+			faults += fault("first-level bitmap wrong", &L->sl_bitmap[fl]);
 		for (unsigned sl = 0; sl < SL_COUNT; sl++) {
-			struct cl_block *h = pool.heads[fl][sl];
-			if (!!(pool.sl_bitmap[fl] & (1u << sl)) != !!h)
-				faults += fault("second-level bitmap wrong", &pool.heads[fl][sl]);
+			struct cl_block *h = L->heads[fl][sl];
+			if (!!(L->sl_bitmap[fl] & (1u << sl)) != !!h)
+				faults += fault("second-level bitmap wrong", &L->heads[fl][sl]);
 			struct cl_block *prev = NULL;
 			for (struct cl_block *b = h; b; prev = b, b = b->next_free) {
 				unsigned f, s;
 				if (!(b->word & CL_FREE))
 					return faults + fault("in-use block in a free list", b);
+				if (chunk_of(b)->arena != a)
+					faults += fault("free block in another arena's list", b);
 				mapping(cl_bsize(b), &f, &s);
 				if (f != fl || s != sl)
 					faults += fault("free block in the wrong list", b);

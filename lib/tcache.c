@@ -36,19 +36,24 @@ static pthread_key_t tc_key;
 static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
 static unsigned orphans;
 static unsigned live_caches;   /* threads with a live cache; under the lock */
+static unsigned next_arena;    /* the arena the next thread's cache takes */
 
 /* Blocks the caches hand back wait here, per class, before they go to the
- * pool, up to CL_CENTRAL_BYTES of each class: a refill takes them back
- * without cutting a free block, and a flush gives them up without merging
- * each one with its neighbours.  For a thread that frees what another
- * allocates, the blocks go round through these lists, not through the
- * pool.  Flushes use them only while two threads or more have caches.
- * They keep the cache key, so a second free of one is still a double
- * free.  Under cl_pool_lock. */
+ * pool, up to CL_CENTRAL_BYTES of each class (and CENTRAL_SLOTS blocks): a
+ * refill takes them back without cutting a free block, and a flush gives
+ * them up without merging each one with its neighbours.  For a thread that
+ * frees what another allocates, the blocks go round through these lists,
+ * not through the pool.  There is a set of lists per pool arena.  Flushes
+ * use them only while two threads or more have caches.  The lists are
+ * arrays of pointers, not chains through the blocks: a refill copies
+ * pointers under the lock and touches the blocks, whose memory another
+ * core wrote last, after it.  The blocks keep the cache key, so a second
+ * free of one is still a double free.  Under cl_pool_lock. */
+#define CENTRAL_SLOTS 64
 static struct central {
-	struct cl_block *head;   /* singly linked through next_free */
-	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, at least 2 */
-} central[CL_CLASSES];
+	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, 2 to CENTRAL_SLOTS */
+	struct cl_block *slot[CENTRAL_SLOTS];
+} central[CL_ARENAS][CL_CLASSES];
 
 static void flush_locked(unsigned cls, unsigned keep);
 static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool);
@@ -88,14 +93,11 @@ static void orphans_drain_locked(void)
 		for (unsigned c = 0; c < CL_CLASSES; c++)
 			bin_flush_locked(&orphan[orphans][c], c, 0, true);
 	}
+	for (unsigned a = 0; a < CL_ARENAS; a++)
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
-		struct central *z = &central[c];
-		while (z->head) {
-			struct cl_block *b = z->head;
-			z->head = b->next_free;
-			cl_pool_free(b);
-		}
-		z->count = 0;
+		struct central *z = &central[a][c];
+		while (z->count)
+			cl_pool_free(z->slot[--z->count]);
 	}
 }
 
@@ -104,7 +106,9 @@ void cl_tcache_init(void)
 	pthread_key_create(&tc_key, tc_thread_exit);
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
 		unsigned cap = CL_CENTRAL_BYTES / cl_class_size[c];
-		central[c].cap = cap < 2 ? 2 : cap;
+		cap = cap < 2 ? 2 : cap > CENTRAL_SLOTS ? CENTRAL_SLOTS : cap;
+		for (unsigned a = 0; a < CL_ARENAS; a++)
+			central[a][c].cap = cap;
 	}
 }
 
@@ -123,6 +127,7 @@ static bool tc_live(void)
 		cl_tc.bin[c].room = cl_tc.bin[c].limit = cl_class_limit[c];
 	cl_lock();
 	live_caches++;
+	cl_tc.arena = (uint8_t)(next_arena++ % CL_ARENAS);
 	if (orphans)
 		memcpy(cl_tc.bin, orphan[--orphans], sizeof orphan[0]);
 	cl_unlock();
@@ -141,22 +146,23 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 }
 
 /* Hand all but keep blocks of bin (this thread's or an orphan's, of class
- * cls) back: to the central list while it has room, unless to_pool, and
- * then to the pool; lock held. */
+ * cls) back: to the central list of the block's arena while it has room,
+ * unless to_pool, and then to the pool; lock held.  A block goes back to
+ * the arena it was cut from: a thread that frees what another allocated
+ * gives it back to that thread's refills, and threads that share nothing
+ * do not swap blocks (their cache lines would travel between cores). */
 static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool)
 {
-	struct central *z = &central[cls];
-	/* With one thread, the list would only be a bigger bin that pins
+	/* With one thread, the lists would only be a bigger bin that pins
 	 * memory the pool could merge and give back. */
-	unsigned cap = to_pool || live_caches < 2 ? 0 : z->cap;
+	bool central_ok = !to_pool && live_caches >= 2;
 	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
 		bin->room++;
-		if (z->count < cap) {
-			b->next_free = z->head;
-			z->head = b;
-			z->count++;
+		struct central *z = &central[cl_pool_arena(b)][cls];
+		if (central_ok && z->count < z->cap) {
+			z->slot[z->count++] = b;
 		} else {
 			cl_pool_free(b);
 		}
@@ -255,22 +261,23 @@ void *cl_tcache_refill(size_t req)
 		n = (unsigned)(8192 / size);
 	struct cl_block *first = NULL;
 	cl_lock();
-	struct central *z = &central[cls];
-	if (z->head) {   /* blocks a cache handed back: up to n, no cutting */
-		first = z->head;
-		z->head = first->next_free;
-		z->count--;
+	struct central *z = &central[cl_tc.arena][cls];
+	if (z->count) {   /* blocks a cache handed back: up to n, no cutting */
+		struct cl_block *got[CENTRAL_SLOTS];
+		unsigned k = z->count < n ? z->count : n;
+		z->count -= k;
+		memcpy(got, &z->slot[z->count], k * sizeof got[0]);
+		cl_unlock();
+		first = got[--k];
 		first->prev_free = NULL;   /* handed out: no cache key */
-		while (--n > 0 && z->head) {
-			struct cl_block *b = z->head;
-			z->head = b->next_free;
-			z->count--;
-			push(bin, b);
-		}
-		n = 0;
+		while (k)
+			push(bin, got[--k]);
+		return cl_user(first);
 	}
 	for (int pieces = 0; n > 0 && pieces < 8; pieces++) {
-		run = cl_pool_alloc_run(size, n * size);
+		run = pieces == 0 ? cl_pool_alloc_resident(n * size) : NULL;
+		if (!run)
+			run = cl_pool_alloc_run(size, n * size);
 		if (!run)
 			break;
 		/* The last block takes what the pool handed out beyond whole

@@ -87,6 +87,48 @@ static void test_consumer_bin(void)
 	   c.limit_after_frees, c.limit_after_mallocs, cl_class_limit[c.cls]);
 }
 
+/* Two threads that run at once carve their blocks from different chunks
+ * (the pool's arenas), so that their blocks do not share cache lines. */
+struct carver {
+	pthread_barrier_t *both;
+	uintptr_t chunk[64];
+};
+
+static void *carve(void *arg)
+{
+	struct carver *c = arg;
+	void *p[64];
+	pthread_barrier_wait(c->both);   /* both caches live before carving */
+	for (int i = 0; i < 64; i++) {
+		p[i] = custom_malloc(48);
+		c->chunk[i] = (uintptr_t)p[i] & ~((uintptr_t)CL_CHUNK_SIZE - 1);
+	}
+	pthread_barrier_wait(c->both);
+	for (int i = 0; i < 64; i++)
+		custom_free(p[i]);
+	return NULL;
+}
+
+static void test_arenas(void)
+{
+	pthread_barrier_t both;
+	pthread_barrier_init(&both, NULL, 2);
+	struct carver a = { .both = &both }, b = { .both = &both };
+	pthread_t ta, tb;
+	pthread_create(&ta, NULL, carve, &a);
+	pthread_create(&tb, NULL, carve, &b);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	pthread_barrier_destroy(&both);
+	int shared = 0;
+	for (int i = 0; i < 64; i++)
+		for (int j = 0; j < 64; j++)
+			shared += a.chunk[i] == b.chunk[j];
+	ok(shared == 0, "two threads started one after the other carve their blocks from different chunks (%d pairs shared one)",
+	   shared);
+	ok(cl_heap_check() == 0, "heap check clean");
+}
+
 int main(void)
 {
 	cl_init();
@@ -151,6 +193,7 @@ int main(void)
 	   cl_class_limit[cls]);
 
 	test_consumer_bin();
+	test_arenas();
 
 	/* Thread exit hands the cache back. */
 	custom_malloc_trim(0);
