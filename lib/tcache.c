@@ -275,7 +275,9 @@ void *cl_tcache_refill(size_t req)
 		return cl_user(first);
 	}
 	for (int pieces = 0; n > 0 && pieces < 8; pieces++) {
-		run = pieces == 0 ? cl_pool_alloc_resident(n * size) : NULL;
+		/* With one thread, holes first: no other thread's blocks to
+		 * interleave with, and the fewest pages touched. */
+		run = pieces == 0 && live_caches >= 2 ? cl_pool_alloc_resident(n * size) : NULL;
 		if (!run)
 			run = cl_pool_alloc_run(size, n * size);
 		if (!run)
