@@ -462,8 +462,8 @@ unsigned cl_pool_arena(const struct cl_block *b)
 }
 
 /* A free block of at least size in the calling thread's arena.  When none
- * fits, the arena grows: by the spare chunk, whichever arena it was in, or
- * by a new chunk; and only if no chunk can be mapped, any arena's. */
+ * fits, the arena grows: by a wholly free chunk of another arena, or by a
+ * new chunk; and only if no chunk can be mapped, any arena's block. */
 static struct cl_block *fit_or_grow(size_t size)
 {
 	unsigned a = cl_tc.arena;
@@ -471,14 +471,16 @@ static struct cl_block *fit_or_grow(size_t size)
 	struct cl_block *b = find_fit(L, size);
 	if (b)
 		return b;
-	struct chunk *sp = pool.spare;
-	if (sp && sp->arena != a) {
-		struct cl_block *f = first_block(sp);
-		list_remove(f, CHUNK_USABLE);
-		sp->arena = (uint8_t)a;
-		list_insert(f, CHUNK_USABLE);
-		if ((b = find_fit(L, size)))
-			return b;
+	/* Another arena's wholly free chunk (the spare, or one reserved by
+	 * custom_init_pool) moves over before a new one is mapped. */
+	for (struct chunk *c = pool.chunks; c; c = c->next) {
+		struct cl_block *f = first_block(c);
+		if (c->arena != a && (f->word & CL_FREE) && cl_bsize(f) == CHUNK_USABLE) {
+			list_remove(f, CHUNK_USABLE);
+			c->arena = (uint8_t)a;
+			list_insert(f, CHUNK_USABLE);
+			return find_fit(L, size);
+		}
 	}
 	if (chunk_new(a, false) && (b = find_fit(L, size)))
 		return b;

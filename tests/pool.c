@@ -8,6 +8,7 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,19 @@ static void test_chunks_unmapped(void)
 	ok(cl_heap_check() == 0, "heap check clean");
 }
 
+/* A thread carving from the other arena than the reserve's. */
+static void *other_arena_allocs(void *arg)
+{
+	(void)arg;
+	static char *p[250];   /* 10 MB: more than a spare chunk holds */
+	cl_tc.arena = 1;
+	for (int i = 0; i < 250; i++)
+		p[i] = custom_malloc(MED);
+	for (int i = 0; i < 250; i++)
+		custom_free(p[i]);
+	return NULL;
+}
+
 static void test_reserve(void)
 {
 	struct custom_mallinfo m0 = mi();
@@ -133,6 +147,11 @@ static void test_reserve(void)
 	for (int i = 0; i < 200; i++)
 		custom_free(p[i]);
 	ok(mi().pool_mapped >= m1.pool_mapped, "reserved chunks stay mapped when free");
+	pthread_t t;
+	size_t mmaps = mi().mmap_calls;
+	pthread_create(&t, NULL, other_arena_allocs, NULL);
+	pthread_join(t, NULL);
+	is_size(mi().mmap_calls, mmaps, "a thread of the other arena allocates from the reserve too: no mmap");
 	custom_malloc_trim(SIZE_MAX);   /* drains this thread's cache first */
 	size_t released = mi().pool_released;
 	int r = custom_malloc_trim(SIZE_MAX);   /* keep everything */
