@@ -34,6 +34,7 @@ static void fork_child(void)
 	/* Only this thread survives; the locks it held are reset. */
 	cl_large_fork_child();
 	cl_pool_fork_child();
+	cl_tcache_fork_child();
 }
 
 static uint64_t random_secret(void)

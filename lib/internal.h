@@ -211,7 +211,9 @@ CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
 void cl_tcache_drain_all(void);
 void cl_tcache_init(void);
+void cl_tcache_fork_child(void);
 bool cl_tcache_holds(struct cl_block *b);        /* in this thread's cache? */
+size_t cl_tcache_central_bytes(void);            /* in the central lists */
 
 /* ------------------------------------------------------------------ */
 /* The pool (pool.c): chunks, TLSF free lists, split, coalesce.         */
@@ -227,7 +229,7 @@ struct cl_zero_hint {
 
 extern pthread_mutex_t cl_pool_lock;
 
-/* All of these but cl_pool_owns expect cl_pool_lock held. */
+/* All of these expect cl_pool_lock held. */
 struct cl_block *cl_pool_alloc(size_t bsize, struct cl_zero_hint *z);
 struct cl_block *cl_pool_alloc_aligned(size_t bsize, size_t align);
 struct cl_block *cl_pool_alloc_run(size_t unit, size_t max);

@@ -441,8 +441,9 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 }
 
 /* size bytes for a thread cache's batch, in one piece, from the free block
- * that fits best, but only if that piece lies on resident pages: carving
- * it then adds nothing to the RSS.  NULL if it does not. */
+ * of this thread's arena that find_fit picks (a good fit: the smallest
+ * list whose blocks all fit), but only if that piece lies on resident
+ * pages: carving it then adds nothing to the RSS.  NULL if it does not. */
 struct cl_block *cl_pool_alloc_resident(size_t size)
 {
 	struct cl_block *b = find_fit(&pool.arena[cl_tc.arena], size);
@@ -498,7 +499,8 @@ struct cl_block *cl_pool_alloc(size_t size, struct cl_zero_hint *z)
 }
 
 /* Whole blocks of unit bytes for a thread cache: as many as fit, up to max
- * bytes, from the free block that fits unit best.  Taking the smallest hole
+ * bytes, from the free block of this thread's arena that fits unit best
+ * (fit_or_grow: growing the arena if none does).  Taking the smallest hole
  * first, rather than a run of max bytes cut from the biggest, fills the holes
  * that blocks drained from the caches leave, so the pool does not grow
  * around them.  The block returned holds a whole number of units, but the
@@ -578,7 +580,7 @@ bool cl_pool_grow_in_place(struct cl_block *b, size_t size)
 	}
 	if (CL_UNLIKELY(pool.spare != NULL) && chunk_of(b) == pool.spare)
 		pool.spare = NULL;
-	cl_set_header(b, size, prev_flag);
+	cl_set_header(b, size, prev_flag | (cl_word(b) & CL_ALIGNED));
 	mark_dirty(b, (char *)b + size + sizeof(size_t));
 	return true;
 }
@@ -589,7 +591,7 @@ void cl_pool_shrink_in_place(struct cl_block *b, size_t size)
 	if (have - size < CL_MIN_BLOCK)
 		return;
 	struct cl_block *r = (struct cl_block *)((char *)b + size);
-	cl_set_header(b, size, b->word & CL_PREV_FREE);
+	cl_set_header(b, size, b->word & (CL_PREV_FREE | CL_ALIGNED));
 	cl_set_header(r, have - size, 0);
 	cl_pool_free(r);
 }
@@ -753,7 +755,7 @@ int cl_pool_check(void)
 
 	for (struct chunk *c = pool.chunks; c; c = c->next) {
 		nchunks++;
-		if (c->magic != CHUNK_MAGIC || chunk_of(c) != c)
+		if (c->magic != CHUNK_MAGIC || chunk_of(c) != c || c->arena >= CL_ARENAS)
 			return faults + fault("bad chunk header", c);
 		size_t pop = 0;
 		for (size_t w = 0; w < CL_CHUNK_PAGES / WORD_BITS; w++)
@@ -785,8 +787,6 @@ int cl_pool_check(void)
 				bytes += s;
 				unsigned fl, sl;
 				mapping(s, &fl, &sl);
-				if (c->arena >= CL_ARENAS)
-					return faults + fault("bad chunk arena", c);
 				const struct lists *L = &pool.arena[c->arena];
 				if (!(L->sl_bitmap[fl] & (1u << sl)) || !L->heads[fl][sl])
 					faults += fault("free block's list is empty", b);

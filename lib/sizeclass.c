@@ -6,10 +6,11 @@
  * rounding wastes at most 12.5%.  Limits give each class about 16 KiB of
  * cache, between 2 and 128 blocks.
  *
- * A thread cache takes back only blocks of exactly a class size: those
- * that malloc handed out.  Aligned blocks are cut to the request and go
- * back to the pool, where their space merges again; cached, they would be
- * pinned until a malloc of their class came, and fragment the pool.
+ * A thread cache takes back only blocks of exactly a class size that
+ * malloc handed out.  Aligned blocks, cut to the request, often have a
+ * class size too: the CL_ALIGNED flag in their header sends their free to
+ * the pool, where their space merges again; cached, they would be pinned
+ * until a malloc of their class came, and fragment the pool.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT

@@ -51,11 +51,12 @@ static unsigned next_arena;    /* the arena the next thread's cache takes */
  * free of one is still a double free.  Under cl_pool_lock. */
 #define CENTRAL_SLOTS 64
 static struct central {
-	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, 2 to CENTRAL_SLOTS */
+	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, at most CENTRAL_SLOTS */
 	struct cl_block *slot[CENTRAL_SLOTS];
 } central[CL_ARENAS][CL_CLASSES];
 
 static void flush_locked(unsigned cls, unsigned keep);
+static void central_drain_locked(void);
 static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool);
 
 static void tc_thread_exit(void *arg)
@@ -64,7 +65,10 @@ static void tc_thread_exit(void *arg)
 	if (cl_tc.state != CL_TC_LIVE)
 		return;
 	cl_lock();
-	live_caches--;
+	/* With one thread left, nobody hands blocks back to another: what
+	 * waits in the central lists would only pin its chunks. */
+	if (--live_caches < 2)
+		central_drain_locked();
 	if (orphans < ORPHANS) {
 		/* At most half full: each thread that adopts it adds its own
 		 * frees, and flushes half a bin when one fills. */
@@ -93,6 +97,12 @@ static void orphans_drain_locked(void)
 		for (unsigned c = 0; c < CL_CLASSES; c++)
 			bin_flush_locked(&orphan[orphans][c], c, 0, true);
 	}
+	central_drain_locked();
+}
+
+/* The central lists back to the pool; lock held. */
+static void central_drain_locked(void)
+{
 	for (unsigned a = 0; a < CL_ARENAS; a++)
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
 		struct central *z = &central[a][c];
@@ -101,12 +111,18 @@ static void orphans_drain_locked(void)
 	}
 }
 
+/* In the child of a fork only the calling thread is left. */
+void cl_tcache_fork_child(void)
+{
+	live_caches = cl_tc.state == CL_TC_LIVE;
+}
+
 void cl_tcache_init(void)
 {
 	pthread_key_create(&tc_key, tc_thread_exit);
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
 		unsigned cap = CL_CENTRAL_BYTES / cl_class_size[c];
-		cap = cap < 2 ? 2 : cap > CENTRAL_SLOTS ? CENTRAL_SLOTS : cap;
+		cap = cap > CENTRAL_SLOTS ? CENTRAL_SLOTS : cap;   /* 0 over 8 KiB */
 		for (unsigned a = 0; a < CL_ARENAS; a++)
 			central[a][c].cap = cap;
 	}
@@ -326,6 +342,18 @@ void cl_tcache_put_slow(struct cl_block *b)
 	if (bin->room == 0)
 		bin_full(bin, cls);
 	push(bin, b);
+}
+
+/* Bytes waiting in the central lists (for the tests). */
+size_t cl_tcache_central_bytes(void)
+{
+	size_t n = 0;
+	cl_lock();
+	for (unsigned a = 0; a < CL_ARENAS; a++)
+		for (unsigned c = 0; c < CL_CLASSES; c++)
+			n += (size_t)central[a][c].count * cl_class_size[c];
+	cl_unlock();
+	return n;
 }
 
 /* Is b in this thread's cache?  Free needs no such search (the cache key

@@ -27,6 +27,7 @@ static void *thread_allocs(void *arg)
  * Reports the bytes its bin of their class holds after each free, at
  * most, and the bin's limit afterwards and after a run of mallocs. */
 struct consumer {
+	pthread_barrier_t *pause;   /* the main thread looks while it waits */
 	char **blocks;
 	int n;
 	unsigned cls;
@@ -45,6 +46,8 @@ static void *consume(void *arg)
 			c->most_held = held;
 	}
 	c->limit_after_frees = bin->limit;
+	pthread_barrier_wait(c->pause);
+	pthread_barrier_wait(c->pause);
 	for (int i = 0; i < c->n; i++)
 		c->blocks[i] = custom_malloc(200);
 	c->limit_after_mallocs = bin->limit;
@@ -59,28 +62,38 @@ static void test_consumer_bin(void)
 	static char *blocks[N];
 	for (int i = 0; i < N; i++)
 		blocks[i] = custom_malloc(200);
-	struct consumer c = { .blocks = blocks, .n = N,
+	pthread_barrier_t pause;
+	pthread_barrier_init(&pause, NULL, 2);
+	struct consumer c = { .pause = &pause, .blocks = blocks, .n = N,
 			      .cls = cl_class_up[cl_request_to_bsize(200) / CL_ALIGN] };
 	pthread_t t;
 	pthread_create(&t, NULL, consume, &c);
-	pthread_join(t, NULL);
-	size_t size = cl_class_size[c.cls];
-	ok(c.most_held <= CL_BIN_MIN_BYTES + size,
-	   "a thread that only frees a class holds at most %u bytes of it (held %zu; full limit %u blocks of %zu)",
-	   CL_BIN_MIN_BYTES, c.most_held, cl_class_limit[c.cls], size);
+	pthread_barrier_wait(&pause);   /* it has freed them all */
+	size_t waiting = cl_tcache_central_bytes();
 	/* The blocks its full bins handed back wait in the class's central
-	 * list: this thread's next refills take them from there, without
-	 * cutting anything from the pool's free blocks. */
+	 * list while both threads have caches: this thread's next refills
+	 * take them from there, without cutting anything from the pool's
+	 * free blocks. */
 	while (cl_tc.bin[c.cls].head)
 		blocks[0] = custom_malloc(200);   /* empty this thread's bin */
 	size_t free0 = mi().pool_free;
 	for (int i = 1; i <= 20; i++)
 		blocks[i] = custom_malloc(200);
 	size_t free1 = mi().pool_free;
-	ok(free1 == free0, "refills take blocks other threads' caches handed back, not pool space (pool free %zu -> %zu)",
-	   free0, free1);
+	ok(waiting > 0 && free1 == free0,
+	   "refills take blocks other threads' caches handed back (%zu bytes), not pool space (pool free %zu -> %zu)",
+	   waiting, free0, free1);
 	for (int i = 0; i <= 20; i++)
 		custom_free(blocks[i]);
+	pthread_barrier_wait(&pause);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&pause);
+	size_t size = cl_class_size[c.cls];
+	ok(c.most_held <= CL_BIN_MIN_BYTES + size,
+	   "a thread that only frees a class holds at most %u bytes of it (held %zu; full limit %u blocks of %zu)",
+	   CL_BIN_MIN_BYTES, c.most_held, cl_class_limit[c.cls], size);
+	ok(cl_tcache_central_bytes() == 0,
+	   "once it has exited, leaving one thread, the central lists are back in the pool");
 	ok(c.limit_after_frees < cl_class_limit[c.cls] &&
 	   c.limit_after_mallocs == cl_class_limit[c.cls],
 	   "its bin's limit shrinks (%u) and grows back once it allocates (%u of %u)",
@@ -158,6 +171,11 @@ int main(void)
 	char *al2 = custom_malloc(64);
 	ok(al2 != al, "nor does malloc of its class get it back");
 	custom_free(al2);
+	char *al3 = custom_aligned_alloc(256, 200);
+	char *ra = custom_realloc(al3, 64);   /* shrunk in place */
+	ok(ra == al3, "realloc shrinks an aligned block in place");
+	custom_free(ra);
+	ok(!cl_tcache_holds(cl_block_of(ra)), "and its free still gives it back to the pool");
 
 	/* Warm up, then count OS calls over many small pairs: there must be
 	 * none (the fast path never enters the kernel). */
@@ -205,8 +223,9 @@ int main(void)
 	struct custom_mallinfo m5 = mi();
 	size_t sb = cl_bsize(cl_block_of(survivor));
 	/* It used 8 classes; an orphaned cache keeps half a bin of each for
-	 * the next thread, the rest goes back to the central lists (up to
-	 * CL_CENTRAL_BYTES a class) and the pool. */
+	 * the next thread, the rest goes back to the pool (to the central
+	 * lists, up to CL_CENTRAL_BYTES a class, while another thread has a
+	 * cache: the bound allows for them). */
 	size_t half = 0;
 	for (size_t n = 48; n < 48 + 800; n += 100) {
 		unsigned c = cl_class_up[cl_request_to_bsize(n) / CL_ALIGN];
