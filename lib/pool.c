@@ -145,6 +145,16 @@ static size_t count_dirty(struct chunk *c, char *lo, char *hi, char **dlo, char 
 	return n;
 }
 
+/* Are all the pages under a block of size bytes at b (its header to the
+ * next header's prev_size) marked dirty, that is resident? */
+static bool block_resident(struct cl_block *b, size_t size)
+{
+	char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
+	char *hi = (char *)cl_align_up((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
+	char *dlo, *dhi;
+	return count_dirty(chunk_of(b), lo, hi, &dlo, &dhi) == (size_t)(hi - lo) / CL_PAGE;
+}
+
 /* ------------------------------------------------------- free lists */
 
 static inline unsigned fls_size(size_t x) { return 63u - (unsigned)__builtin_clzl(x); }
@@ -447,14 +457,7 @@ static struct cl_block *take(struct cl_block *b, size_t size, struct cl_zero_hin
 struct cl_block *cl_pool_alloc_resident(size_t size)
 {
 	struct cl_block *b = find_fit(&pool.arena[cl_tc.arena], size);
-	if (!b)
-		return NULL;
-	char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
-	char *hi = (char *)cl_align_up((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
-	char *dlo, *dhi;
-	if (count_dirty(chunk_of(b), lo, hi, &dlo, &dhi) != (size_t)(hi - lo) / CL_PAGE)
-		return NULL;
-	return take(b, size, NULL);
+	return b && block_resident(b, size) ? take(b, size, NULL) : NULL;
 }
 
 unsigned cl_pool_arena(const struct cl_block *b)
@@ -792,10 +795,7 @@ int cl_pool_check(void)
 					faults += fault("free block's list is empty", b);
 			} else {
 				/* In-use memory must be marked dirty (calloc trusts clean pages). */
-				char *dlo, *dhi;
-				char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
-				char *hi = (char *)cl_align_up((uintptr_t)b + s + sizeof(size_t), CL_PAGE);
-				if (count_dirty(c, lo, hi, &dlo, &dhi) != (size_t)(hi - lo) / CL_PAGE)
+				if (!block_resident(b, s))
 					faults += fault("in-use block on a page marked clean", b);
 			}
 			prev_free = is_free;

@@ -88,8 +88,7 @@ static void tc_thread_exit(void *arg)
 	cl_tc.state = CL_TC_DEAD;
 }
 
-/* Hand the orphaned caches and the central lists back to the pool
- * (trim); lock held. */
+/* Hand the orphaned caches back to the pool (trim); lock held. */
 static void orphans_drain_locked(void)
 {
 	while (orphans) {
@@ -97,7 +96,6 @@ static void orphans_drain_locked(void)
 		for (unsigned c = 0; c < CL_CLASSES; c++)
 			bin_flush_locked(&orphan[orphans][c], c, 0, true);
 	}
-	central_drain_locked();
 }
 
 /* The central lists back to the pool; lock held. */
@@ -176,12 +174,11 @@ static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bo
 		struct cl_block *b = bin->head;
 		bin->head = b->next_free;
 		bin->room++;
-		struct central *z = &central[cl_pool_arena(b)][cls];
-		if (central_ok && z->count < z->cap) {
+		struct central *z = central_ok ? &central[cl_pool_arena(b)][cls] : NULL;
+		if (z && z->count < z->cap)
 			z->slot[z->count++] = b;
-		} else {
+		else
 			cl_pool_free(b);
-		}
 	}
 }
 
@@ -216,11 +213,13 @@ static void bin_full(struct cl_bin *bin, unsigned cls)
 	bin->emptied = 0;
 }
 
-/* On trim: every bin of this thread, and the orphans, in one lock hold. */
+/* On trim: every bin of this thread, the orphans and the central lists,
+ * in one lock hold. */
 void cl_tcache_drain_all(void)
 {
 	cl_lock();
 	orphans_drain_locked();
+	central_drain_locked();
 	if (cl_tc.state == CL_TC_LIVE)
 		for (unsigned c = 0; c < CL_CLASSES; c++)
 			bin_flush_locked(&cl_tc.bin[c], c, 0, true);
