@@ -216,7 +216,86 @@ bool cl_tcache_holds(struct cl_block *b);        /* in this thread's cache? */
 size_t cl_tcache_central_bytes(void);            /* in the central lists */
 
 /* ------------------------------------------------------------------ */
-/* The pool (pool.c): chunks, TLSF free lists, split, coalesce.         */
+/* Chunks (chunk.c) and their page bits (pages.c)                       */
+
+#define CL_WORD_BITS64 64
+
+/*
+ * A chunk is CL_CHUNK_SIZE bytes mapped at CL_CHUNK_SIZE alignment, so any
+ * block finds its chunk by masking its address.  This header starts it;
+ * the first block follows at CL_CHUNK_HDR, and an in-use sentinel header
+ * of CL_HDR bytes ends it, so that merging forward always stops.
+ *
+ * dirty: one bit per page, set when the page may hold non-zero bytes (it
+ * was written since it was mapped or released).  Invariant: a page whose
+ * bit is clear reads as zeros; every write the pool or a user makes to a
+ * page is preceded by setting its bit (take() does it for the user).
+ * calloc relies on it (cl_zero_hint), release.c decides with it what to
+ * give back.  dirty_pages is the popcount of dirty[].
+ */
+struct cl_chunk {
+	uint64_t magic;                     /* CL_CHUNK_MAGIC */
+	struct cl_chunk *next, *prev;       /* all chunks, for walks */
+	bool reserved;                      /* from custom_init_pool: kept */
+	bool huge;                          /* asked for transparent huge pages */
+	uint8_t arena;                      /* whose free lists hold its blocks */
+	uint32_t dirty_pages;
+	uint64_t dirty[CL_CHUNK_PAGES / CL_WORD_BITS64];
+};
+#define CL_CHUNK_MAGIC 0x63616c6c6f636c74ull /* "callocl t" */
+#define CL_CHUNK_HDR   cl_align_up(sizeof(struct cl_chunk), CL_ALIGN)
+#define CL_CHUNK_USABLE (CL_CHUNK_SIZE - CL_CHUNK_HDR - CL_HDR)
+
+static inline struct cl_chunk *cl_chunk_of(const void *p)
+{
+	return (struct cl_chunk *)cl_align_down((uintptr_t)p, CL_CHUNK_SIZE);
+}
+static inline struct cl_block *cl_first_block(struct cl_chunk *c)
+{
+	return (struct cl_block *)((char *)c + CL_CHUNK_HDR);
+}
+static inline struct cl_block *cl_sentinel(struct cl_chunk *c)
+{
+	return (struct cl_block *)((char *)c + CL_CHUNK_SIZE - CL_HDR);
+}
+
+struct cl_chunk *cl_chunk_new(unsigned arena, bool reserved);
+void cl_chunk_unmap(struct cl_chunk *c);
+
+size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool dirty);
+static inline void cl_pages_dirty(const void *from, const void *to)
+{
+	cl_pages_mark(cl_chunk_of(from), from, to, true);
+}
+size_t cl_pages_count_dirty(struct cl_chunk *c, char *lo, char *hi, char **dlo, char **dhi);
+bool cl_block_resident(struct cl_block *b, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* Segregated free lists (freelist.c): a two-level bitmap (TLSF).       */
+
+#define CL_SL_LOG2   4
+#define CL_SL_COUNT  (1u << CL_SL_LOG2)
+#define CL_FL_SHIFT  (CL_SL_LOG2 + 4)    /* sizes below 256 are first level 0 */
+#define CL_FL_COUNT  (CL_CHUNK_LOG2 - CL_FL_SHIFT + 2)
+
+/* The free lists of one arena.  Invariants: bit s of sl_bitmap[f] is set
+ * exactly when heads[f][s] is not NULL, bit f of fl_bitmap exactly when
+ * sl_bitmap[f] is not 0; every block in heads[f][s] is free, of a size that
+ * maps to (f, s), in a chunk of this arena. */
+struct cl_lists {
+	uint32_t fl_bitmap;
+	uint32_t sl_bitmap[CL_FL_COUNT];
+	struct cl_block *heads[CL_FL_COUNT][CL_SL_COUNT];
+};
+
+void cl_list_mapping(size_t size, unsigned *fl, unsigned *sl);
+void cl_list_insert(struct cl_block *b, size_t size);
+void cl_list_remove(struct cl_block *b, size_t size);
+struct cl_block *cl_find_fit(const struct cl_lists *L, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* The pool (pool.c): split and coalesce; release policy (release.c);   */
+/* aligned fits (aligned.c).                                             */
 
 /* Threads take turns at the pool's arenas (pool.c), each with its own free
  * lists and chunks, under the one lock. */
@@ -227,13 +306,29 @@ struct cl_zero_hint {
 	char *lo, *hi;
 };
 
+/* The pool's state, under cl_pool_lock.  free_bytes and free_blocks count
+ * the blocks in the free lists; dirty_pages is the sum of the chunks'. */
+struct cl_pool {
+	struct cl_lists arena[CL_ARENAS];
+	struct cl_chunk *chunks;
+	struct cl_chunk *spare;             /* a wholly free chunk kept mapped */
+	size_t nchunks, free_bytes, free_blocks, dirty_pages;
+	size_t merges_prev, merges_next;
+	/* Bytes freed to the pool less bytes taken from it, floored at 0 and
+	 * capped at CL_SHRINK_CAP: a clock without a timer (release.c). */
+	size_t shrink;
+};
+extern struct cl_pool cl_pool;
 extern pthread_mutex_t cl_pool_lock;
+
+#define CL_SHRINK_CAP (2 * CL_RELEASE_SLACK)
 
 /* All of these expect cl_pool_lock held. */
 struct cl_block *cl_pool_alloc(size_t bsize, struct cl_zero_hint *z);
 struct cl_block *cl_pool_alloc_aligned(size_t bsize, size_t align);
 struct cl_block *cl_pool_alloc_run(size_t unit, size_t max);
 struct cl_block *cl_pool_alloc_resident(size_t size);
+struct cl_block *cl_pool_take(struct cl_block *b, size_t size, struct cl_zero_hint *z);
 unsigned cl_pool_arena(const struct cl_block *b);   /* the arena it was cut from */
 void cl_pool_free(struct cl_block *b);
 bool cl_pool_grow_in_place(struct cl_block *b, size_t bsize);
@@ -241,6 +336,18 @@ void cl_pool_shrink_in_place(struct cl_block *b, size_t bsize);
 int cl_pool_reserve(size_t bytes);
 int cl_pool_trim(size_t pad);
 void cl_pool_fork_child(void);
+/* release.c: b (size bytes) has just become free and merged; gives back
+ * what the policy says.  False when its chunk was unmapped. */
+bool cl_release_settle(struct cl_block *b, size_t size);
+size_t cl_release_inside(struct cl_block *b, size_t size, size_t min_bytes);
+static inline void cl_release_taken(size_t size)
+{
+	cl_pool.shrink = cl_pool.shrink > size ? cl_pool.shrink - size : 0;
+}
+static inline void cl_release_freed(size_t size)
+{
+	cl_pool.shrink = cl_pool.shrink + size < CL_SHRINK_CAP ? cl_pool.shrink + size : CL_SHRINK_CAP;
+}
 
 struct cl_pool_stats {
 	size_t chunks, chunk_bytes, free_bytes, released_bytes, free_blocks;

@@ -1,6 +1,6 @@
 /*
- * print.c: print_free_list and the formatting helpers used wherever we must
- * not allocate (errors, statistics, warnings): a fixed buffer and write(2).
+ * print.c: print_free_list: every chunk's free blocks and the totals, on
+ * stdout, written through out.c without allocating.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -9,63 +9,54 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
-void cl_out_flush(struct cl_out *o)
+void cl_pool_print(void)
 {
-	size_t off = 0;
-	while (off < o->len) {
-		ssize_t w = write(o->fd, o->buf + off, o->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+	struct cl_out o = { .fd = 1 };
+	size_t nfree = 0, bytes = 0, nchunks = 0;
+
+	for (struct cl_chunk *c = cl_pool.chunks; c; c = c->next) {
+		nchunks++;
+		cl_out_str(&o, "chunk ");
+		cl_out_hex(&o, (uintptr_t)c);
+		cl_out_str(&o, " size ");
+		cl_out_dec(&o, CL_CHUNK_SIZE);
+		cl_out_str(&o, ", resident pages ");
+		cl_out_dec(&o, c->dirty_pages);
+		cl_out_str(&o, "/");
+		cl_out_dec(&o, CL_CHUNK_PAGES);
+		if (c->reserved)
+			cl_out_str(&o, " (reserved)");
+		if (c == cl_pool.spare)
+			cl_out_str(&o, " (spare)");
+		cl_out_str(&o, "\n");
+		for (struct cl_block *b = cl_first_block(c); b != cl_sentinel(c); b = cl_next_block(b)) {
+			if (!(b->word & CL_FREE))
+				continue;
+			nfree++;
+			bytes += cl_bsize(b);
+			cl_out_str(&o, "  free block ");
+			cl_out_hex(&o, (uintptr_t)b);
+			cl_out_str(&o, " size ");
+			cl_out_dec(&o, cl_bsize(b));
+			cl_out_str(&o, "\n");
+		}
 	}
-	o->len = 0;
-}
-
-static void out_mem(struct cl_out *o, const char *s, size_t n)
-{
-	while (n) {
-		if (o->len == sizeof o->buf)
-			cl_out_flush(o);
-		size_t k = sizeof o->buf - o->len;
-		if (k > n)
-			k = n;
-		memcpy(o->buf + o->len, s, k);
-		o->len += k;
-		s += k;
-		n -= k;
-	}
-}
-
-void cl_out_str(struct cl_out *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
-}
-
-void cl_out_dec(struct cl_out *o, size_t v)
-{
-	char d[24];
-	size_t i = sizeof d;
-	do
-		d[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	out_mem(o, d + i, sizeof d - i);
-}
-
-void cl_out_hex(struct cl_out *o, uintptr_t v)
-{
-	char d[2 + 16];
-	size_t i = sizeof d;
-	do
-		d[--i] = "0123456789abcdef"[v & 15];
-	while (v >>= 4);
-	d[--i] = 'x';
-	d[--i] = '0';
-	out_mem(o, d + i, sizeof d - i);
+	cl_out_str(&o, "total: ");
+	cl_out_dec(&o, nchunks);
+	cl_out_str(&o, " chunks, ");
+	cl_out_dec(&o, nfree);
+	cl_out_str(&o, " free blocks, ");
+	cl_out_dec(&o, bytes);
+	cl_out_str(&o, " free bytes, ");
+	cl_out_dec(&o, (cl_pool.nchunks * CL_CHUNK_PAGES - cl_pool.dirty_pages) * CL_PAGE);
+	cl_out_str(&o, " bytes released to the OS\n");
+	cl_out_str(&o, "merges: ");
+	cl_out_dec(&o, cl_pool.merges_prev);
+	cl_out_str(&o, " with the previous block, ");
+	cl_out_dec(&o, cl_pool.merges_next);
+	cl_out_str(&o, " with the next block\n");
+	cl_out_flush(&o);
 }
 
 void print_free_list(void)

@@ -1,0 +1,69 @@
+/*
+ * pages.c: the dirty bit of every page of a chunk (see struct cl_chunk).
+ * A page's bit is set before anything writes to it and cleared only after
+ * the page has been given back to the OS, so a clear bit means the page
+ * reads as zeros.
+ *
+ * Every function here expects cl_pool_lock held.
+ *
+ * Copyright (C) 2026 The libcalloc-lite authors.
+ * SPDX-License-Identifier: MIT
+ */
+#include "internal.h"
+
+#define WORD_BITS CL_WORD_BITS64
+
+/* Set (dirty) or clear the bits of every page overlapping [from, to);
+ * returns how many changed. */
+size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool dirty)
+{
+	size_t first = (size_t)((const char *)from - (char *)c) / CL_PAGE;
+	size_t last = (size_t)((const char *)to - (char *)c - 1) / CL_PAGE;
+	size_t changed = 0;
+
+	for (size_t w = first / WORD_BITS; w <= last / WORD_BITS; w++) {
+		uint64_t m = ~0ull;
+		if (w == first / WORD_BITS)
+			m &= ~0ull << (first % WORD_BITS);
+		if (w == last / WORD_BITS && last % WORD_BITS != WORD_BITS - 1)
+			m &= (1ull << (last % WORD_BITS + 1)) - 1;
+		uint64_t before = c->dirty[w];
+		c->dirty[w] = dirty ? before | m : before & ~m;
+		changed += (size_t)__builtin_popcountll((before ^ c->dirty[w]));
+	}
+	if (dirty) {
+		c->dirty_pages += (uint32_t)changed;
+		cl_pool.dirty_pages += changed;
+	} else {
+		c->dirty_pages -= (uint32_t)changed;
+		cl_pool.dirty_pages -= changed;
+	}
+	return changed;
+}
+
+/* Dirty pages wholly inside [lo, hi) (page-aligned), and the span of them. */
+size_t cl_pages_count_dirty(struct cl_chunk *c, char *lo, char *hi, char **dlo, char **dhi)
+{
+	size_t n = 0;
+	*dlo = *dhi = NULL;
+	for (char *p = lo; p < hi; p += CL_PAGE) {
+		size_t i = (size_t)(p - (char *)c) / CL_PAGE;
+		if (c->dirty[i / WORD_BITS] & (1ull << (i % WORD_BITS))) {
+			n++;
+			if (!*dlo)
+				*dlo = p;
+			*dhi = p + CL_PAGE;
+		}
+	}
+	return n;
+}
+
+/* Are all the pages under a block of size bytes at b (its header to the
+ * next header's prev_size) marked dirty, that is resident? */
+bool cl_block_resident(struct cl_block *b, size_t size)
+{
+	char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
+	char *hi = (char *)cl_align_up((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
+	char *dlo, *dhi;
+	return cl_pages_count_dirty(cl_chunk_of(b), lo, hi, &dlo, &dhi) == (size_t)(hi - lo) / CL_PAGE;
+}
