@@ -180,6 +180,15 @@ static int child_main(unsigned round)
 		return CHILD_HEAP;
 	return CHILD_OK;
 #endif
+	/* Nor under qemu-user 7.2 (Debian 12): a thread created in the child of
+	 * a multi-threaded parent stops the emulator on its own assertion
+	 * (plugins/core.c: qemu_plugin_vcpu_init_hook), with glibc's malloc as
+	 * much as with ours; main() reports the check as skipped. */
+	if (emulator()) {
+		if (cl_heap_check() != 0)
+			return CHILD_HEAP;
+		return CHILD_OK;
+	}
 	pthread_t t;
 	void *ret;
 	if (pthread_create(&t, NULL, child_thread, (void *)(uintptr_t)(round + 1000)) != 0)
@@ -256,6 +265,9 @@ int main(void)
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	is_size((size_t)good_children, FORKS, "all %u children exited 0", FORKS);
+	if (emulator())
+		skip("a thread started in each child: %s cannot start one after a "
+		     "multi-threaded parent forked", emulator());
 	is_size(thread_errors, 0, "the parent's threads saw no corruption or failure");
 
 	int inherited_ok = 1;

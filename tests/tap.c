@@ -103,6 +103,12 @@ int done_testing(void)
 	return failed || (planned >= 0 && planned != count) ? 1 : 0;
 }
 
+const char *emulator(void)
+{
+	const char *e = getenv("CL_TEST_EMULATOR");
+	return e && *e ? e : NULL;
+}
+
 size_t rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");

@@ -25,6 +25,13 @@ void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Prints the plan if none was given; returns the exit status. */
 int done_testing(void);
 
+/* The emulator this program runs under, as the test harness of a cross
+ * build names it in CL_TEST_EMULATOR (for example "qemu-aarch64 -p 65536"),
+ * or NULL when it runs natively.  Heavy tests do fewer rounds under it, and
+ * a check of kernel behaviour the emulator does not reproduce skips, naming
+ * the emulator and what it lacks. */
+const char *emulator(void);
+
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 size_t rss_bytes(void);
 
