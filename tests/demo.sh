@@ -1,11 +1,13 @@
 #!/bin/sh
-# demo.sh: the example program runs and shows what it claims.
-out=$("${top_builddir:-.}/examples/demo" 2>&1)
+# demo.sh: the example program runs and shows what it claims.  In a cross
+# build CL_TEST_RUN runs it under the emulator (see Makefile.am).
+# shellcheck disable=SC2086
+out=$($CL_TEST_RUN "${top_builddir:-.}/examples/demo" 2>&1)
 rc=$?
 echo "1..7"
 [ $rc -eq 0 ] && echo "ok 1 - demo exits 0" || echo "not ok 1 - demo exits 0 (rc $rc)"
 echo "$out" | grep -q '^chunk 0x[0-9a-f]* size 4194304' && echo "ok 2 - demo prints the pool's chunks" || echo "not ok 2 - demo prints the pool's chunks"
-if nm -D "${top_builddir:-.}/lib/.libs/libcalloc-lite.so" 2>/dev/null | grep -q ' U __asan_init'; then
+if ${NM:-nm} -D "${top_builddir:-.}/lib/.libs/libcalloc-lite.so" 2>/dev/null | grep -q ' U __asan_init'; then
 	echo "ok 3 # SKIP an ASan build runs in checking mode: realloc always moves"
 else
 	echo "$out" | grep -q '= 0x[0-9a-f]* (in place)' && echo "ok 3 - realloc grew in place" || echo "not ok 3 - realloc grew in place"
@@ -22,7 +24,8 @@ else
 fi
 [ $rc -eq 0 ] || echo "$out" | sed 's/^/# /'
 # Linked mode: CALLOC_LITE_STATS=1 prints the statistics at exit.
-if CALLOC_LITE_STATS=1 "${top_builddir:-.}/examples/demo" 2>&1 >/dev/null | grep -q '^calloc-lite statistics:'; then
+# shellcheck disable=SC2086
+if CALLOC_LITE_STATS=1 $CL_TEST_RUN "${top_builddir:-.}/examples/demo" 2>&1 >/dev/null | grep -q '^calloc-lite statistics:'; then
 	echo "ok 7 - CALLOC_LITE_STATS=1 prints statistics at exit of a linked program"
 else
 	echo "not ok 7 - CALLOC_LITE_STATS=1 prints statistics at exit of a linked program"
