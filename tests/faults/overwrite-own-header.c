@@ -5,11 +5,14 @@
  */
 #include <calloc-lite.h>
 
+#include "word.h"
+
 int main(void)
 {
 	char *p = custom_malloc(48);
 	char *volatile before = p;
-	before[-2] ^= 0x40;        /* the header's tag */
+	/* bits 48-55 of the word just before p: the tag */
+	before[(ptrdiff_t)WORD_BYTE(6) - (ptrdiff_t)sizeof(size_t)] ^= 0x40;
 	custom_free(p);
 	return 0;
 }
