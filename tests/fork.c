@@ -180,6 +180,8 @@ static int child_main(unsigned round)
 		return CHILD_HEAP;
 	return CHILD_OK;
 #endif
+	if (under_qemu())   /* see main */
+		return cl_heap_check() != 0 ? CHILD_HEAP : CHILD_OK;
 	pthread_t t;
 	void *ret;
 	if (pthread_create(&t, NULL, child_thread, (void *)(uintptr_t)(round + 1000)) != 0)
@@ -198,6 +200,11 @@ int main(void)
 	unsigned child_timeout = under_valgrind ? 120 : 60; /* loaded CI machines, ASan */
 	enum { THREADS = 4 };
 	const unsigned FORKS = under_valgrind ? 5 : 20;
+	/* qemu-user 7.2 aborts (an assertion in its own code) when a guest
+	 * with several threads forks: there, the parent forks alone. */
+	const unsigned nthreads = under_qemu() ? 0 : THREADS;
+	if (nthreads == 0)
+		diag("under qemu-user: forks of a single-threaded parent only");
 	pthread_t t[THREADS];
 
 	/* If the parent itself deadlocks, die rather than hang the suite. */
@@ -213,7 +220,7 @@ int main(void)
 		fill_pattern(inherited[i].p, 0, inherited[i].n, inherited[i].seed);
 	}
 
-	for (uintptr_t i = 0; i < THREADS; i++)
+	for (uintptr_t i = 0; i < nthreads; i++)
 		if (pthread_create(&t[i], NULL, busy, (void *)i))
 			bail("pthread_create failed");
 
@@ -253,7 +260,7 @@ int main(void)
 	}
 
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (int i = 0; i < THREADS; i++)
+	for (unsigned i = 0; i < nthreads; i++)
 		pthread_join(t[i], NULL);
 	is_size((size_t)good_children, FORKS, "all %u children exited 0", FORKS);
 	is_size(thread_errors, 0, "the parent's threads saw no corruption or failure");

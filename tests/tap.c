@@ -103,6 +103,12 @@ int done_testing(void)
 	return failed || (planned >= 0 && planned != count) ? 1 : 0;
 }
 
+int under_qemu(void)
+{
+	const char *v = getenv("CL_UNDER_QEMU");
+	return v && *v && *v != '0';
+}
+
 size_t rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");

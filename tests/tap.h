@@ -25,6 +25,11 @@ void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Prints the plan if none was given; returns the exit status. */
 int done_testing(void);
 
+/* Under qemu-user (CL_UNDER_QEMU=1, set by make check-cross): the
+ * kernel's limits, page advice and fork of a threaded process concern the
+ * emulator, not the program, and the tests of those skip, saying so. */
+int under_qemu(void);
+
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 size_t rss_bytes(void);
 
