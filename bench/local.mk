@@ -23,6 +23,10 @@ bench_PROGS = \
 	bench/calloc \
 	bench/aligned \
 	bench/threadchurn \
+	bench/bigslots \
+	bench/bigcalloc \
+	bench/rebuild \
+	bench/bigfill \
 	bench/runchild
 EXTRA_PROGRAMS = $(bench_PROGS)
 
@@ -90,6 +94,30 @@ bench_threadchurn_CPPFLAGS = $(bench_cppflags)
 bench_threadchurn_CFLAGS = $(bench_cflags)
 bench_threadchurn_LDFLAGS = $(bench_ldflags)
 bench_threadchurn_LDADD = $(bench_ldadd)
+
+bench_bigslots_SOURCES = bench/bigslots.c bench/bench.h
+bench_bigslots_CPPFLAGS = $(bench_cppflags)
+bench_bigslots_CFLAGS = $(bench_cflags)
+bench_bigslots_LDFLAGS = $(bench_ldflags)
+bench_bigslots_LDADD = $(bench_ldadd)
+
+bench_bigcalloc_SOURCES = bench/bigcalloc.c bench/bench.h
+bench_bigcalloc_CPPFLAGS = $(bench_cppflags)
+bench_bigcalloc_CFLAGS = $(bench_cflags)
+bench_bigcalloc_LDFLAGS = $(bench_ldflags)
+bench_bigcalloc_LDADD = $(bench_ldadd)
+
+bench_rebuild_SOURCES = bench/rebuild.c bench/bench.h
+bench_rebuild_CPPFLAGS = $(bench_cppflags)
+bench_rebuild_CFLAGS = $(bench_cflags)
+bench_rebuild_LDFLAGS = $(bench_ldflags)
+bench_rebuild_LDADD = $(bench_ldadd)
+
+bench_bigfill_SOURCES = bench/bigfill.c bench/bench.h
+bench_bigfill_CPPFLAGS = $(bench_cppflags)
+bench_bigfill_CFLAGS = $(bench_cflags)
+bench_bigfill_LDFLAGS = $(bench_ldflags)
+bench_bigfill_LDADD = $(bench_ldadd)
 
 # the measuring wrapper (fork/exec, wait4 rusage, timeout); not a workload
 bench_runchild_SOURCES = bench/runchild.c
