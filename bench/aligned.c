@@ -32,7 +32,7 @@ static struct blk ring[RING];
 
 int main(int argc, char **argv)
 {
-	long steps = bench_arg(argc, argv, 1, 500000L);
+	long steps = bench_size(argc, argv, 1, 500000L);
 	uint64_t rng = 0xa119;
 	long misaligned = 0, misaligned_pm = 0, misaligned_aa = 0;
 	char first[160] = "none";
@@ -93,9 +93,9 @@ int main(int argc, char **argv)
 	bench_sink = acc;
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" steps=%ld misaligned=%ld misaligned_posix_memalign=%ld"
+	printf(" steps=%ld calls=%ld misaligned=%ld misaligned_posix_memalign=%ld"
 	       " misaligned_aligned_alloc=%ld first_misaligned=%s",
-	       steps, misaligned, misaligned_pm, misaligned_aa, first);
+	       steps, 2 * steps, misaligned, misaligned_pm, misaligned_aa, first);
 	bench_report_end();
 	if (misaligned) {
 		fprintf(stderr, "FAIL: aligned: %ld misaligned blocks, first %s\n",

@@ -12,7 +12,15 @@
  * and then more keys (cpu_s: process CPU time of the timed section, and
  * alloc_lib: the object that provides malloc, so bench/run can check that
  * LD_PRELOAD took effect).
- * A data mismatch prints "FAIL: ..." on stderr and exits with status 2.
+ * Workloads whose throughput matters also print calls=<allocator calls in
+ * the timed section>, so that bench/run --scaling can report calls per
+ * second.  A data mismatch prints "FAIL: ..." on stderr and exits with
+ * status 2.
+ *
+ * Sizes: every count a workload takes as an argument has a default, and
+ * CL_BENCH_SCALE=<factor> (default 1) multiplies the defaults (not explicit
+ * arguments), so that CL_BENCH_SCALE=0.01 turns the whole suite into a
+ * quick smoke run.  An argument "-" or "" means "the default".
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -214,10 +222,35 @@ static BENCH_UNUSED const char *bench_alloc_lib(void)
 	return slash ? slash + 1 : info.dli_fname;
 }
 
+/* Octave-uniform in [lo, hi] (lo > 0): an octave [lo 2^k, lo 2^(k+1)] is
+ * chosen uniformly, then a size uniformly within it (the last octave is cut
+ * at hi).  Each octave gets the same share of the calls: a piecewise
+ * version of the log-uniform distribution, without libm. */
+static inline size_t bench_octave_range(uint64_t *s, size_t lo, size_t hi)
+{
+	unsigned octaves = 0, k;
+	size_t a, b;
+
+	while (octaves < 63 && (lo << octaves) < hi)
+		octaves++;
+	if (octaves == 0)
+		return lo;
+	k = (unsigned)(bench_rand(s) % octaves);
+	a = lo << k;
+	b = (a << 1) < hi ? (a << 1) : hi;
+	return bench_range(s, a, b);
+}
+
+/* Is argument i given (neither absent, "" nor "-")? */
+static BENCH_UNUSED int bench_has_arg(int argc, char **argv, int i)
+{
+	return argc > i && argv[i][0] && strcmp(argv[i], "-") != 0;
+}
+
 /* Parse argv[i] as a count (accepts 1e6 style), or return dflt. */
 static BENCH_UNUSED long bench_arg(int argc, char **argv, int i, long dflt)
 {
-	if (argc > i && argv[i][0]) {
+	if (bench_has_arg(argc, argv, i)) {
 		char *end;
 		double v = strtod(argv[i], &end);
 
@@ -226,6 +259,34 @@ static BENCH_UNUSED long bench_arg(int argc, char **argv, int i, long dflt)
 		return (long)v;
 	}
 	return dflt;
+}
+
+/* CL_BENCH_SCALE as a number (1 when unset); bad values are fatal, not
+ * silently the full size. */
+static BENCH_UNUSED double bench_scale(void)
+{
+	const char *env = getenv("CL_BENCH_SCALE");
+	char *end;
+	double v;
+
+	if (!env || !env[0])
+		return 1.0;
+	v = strtod(env, &end);
+	if (*end || !(v > 0) || v > 1e6)
+		bench_fail("bad CL_BENCH_SCALE '%s' (want a factor > 0)", env);
+	return v;
+}
+
+/* Like bench_arg, but a size: the default is multiplied by CL_BENCH_SCALE
+ * (and is at least 1). */
+static BENCH_UNUSED long bench_size(int argc, char **argv, int i, long dflt)
+{
+	double v;
+
+	if (bench_has_arg(argc, argv, i))
+		return bench_arg(argc, argv, i, dflt);
+	v = (double)dflt * bench_scale() + 0.5;
+	return v < 1 ? 1 : (long)v;
 }
 
 /* The first three keys of the result line; callers add more and end it
@@ -238,6 +299,8 @@ static BENCH_UNUSED void bench_report(double secs, long rss_after_kb)
 
 static BENCH_UNUSED void bench_report_end(void)
 {
+	if (bench_scale() != 1.0)
+		printf(" scale=%g", bench_scale());
 	printf(" alloc_lib=%s\n", bench_alloc_lib());
 	fflush(stdout);
 }

@@ -41,7 +41,7 @@ static void check_dirt(const unsigned char *p, size_t n)
 
 int main(int argc, char **argv)
 {
-	long steps = bench_arg(argc, argv, 1, 30000);
+	long steps = bench_size(argc, argv, 1, 30000);
 	uint64_t rng = 0xca11;
 	unsigned char *slot[RING] = { 0 };
 	size_t size[RING] = { 0 };
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	bench_sink = acc;
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" steps=%ld large=%ld overflow_errno_ok=%d", steps, large,
+	printf(" steps=%ld calls=%ld large=%ld overflow_errno_ok=%d", steps, 2 * steps, large,
 	       overflow_errno == ENOMEM);
 	bench_report_end();
 	return 0;

@@ -3,11 +3,12 @@
  *
  * A ring of RING live blocks of random sizes 8-512 B; each step frees a
  * random slot (after checking its stamp) and mallocs a new block for it.
- * With several threads each runs the same loop on its own ring: mops_s
- * with 2 threads over mops_s with 1 is the scaling of the allocator on
- * work that shares nothing (bench/run --scaling).
+ * With several threads each runs the same loop on its own ring (each does
+ * the same work, whatever their number): calls per second with N threads
+ * over calls per second with 1 is the scaling of the allocator on work
+ * that shares nothing (bench/run --scaling).
  *
- * usage: churn [pairs per thread (default 1e7)] [dry] [threads (default 1)]
+ * usage: churn [pairs per thread (default 1e7)] [dry] [threads (default 1, at most 4096)]
  *   dry=1 runs the same loop with the same stamping but on a fixed arena
  *   instead of malloc/free: bench/run --callgrind subtracts it to count the
  *   instructions spent in the allocator alone.
@@ -22,7 +23,7 @@
 #define MIN_SIZE 8
 #define MAX_SIZE 512
 #define STRIDE 64
-#define MAX_THREADS 8
+#define MAX_THREADS 4096
 
 struct ring {
 	pthread_t th;
@@ -36,7 +37,7 @@ struct ring {
 
 static long pairs;
 static int dry;
-static struct ring rings[MAX_THREADS];
+static struct ring *rings;      /* one per thread */
 
 static void fill(struct ring *g)
 {
@@ -87,7 +88,7 @@ static void *run(void *arg)
 
 int main(int argc, char **argv)
 {
-	pairs = bench_arg(argc, argv, 1, 10000000L);
+	pairs = bench_size(argc, argv, 1, 10000000L);
 	dry = (int)bench_arg(argc, argv, 2, 0);
 	int threads = (int)bench_arg(argc, argv, 3, 1);
 	uintptr_t acc = 0;
@@ -95,6 +96,9 @@ int main(int argc, char **argv)
 
 	if (threads < 1 || threads > MAX_THREADS)
 		bench_fail("threads must be 1-%d", MAX_THREADS);
+	rings = calloc((size_t)threads, sizeof *rings);
+	if (!rings)
+		bench_fail("calloc of %d rings failed", threads);
 	for (int t = 0; t < threads; t++) {
 		rings[t].seed = 0x5eed0001 + (uint64_t)t * 0x9e3779b97f4a7c15ull;
 		fill(&rings[t]);
@@ -123,9 +127,11 @@ int main(int argc, char **argv)
 		acc += g->acc;
 	}
 	bench_sink = acc;
+	free(rings);
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" pairs=%ld threads=%d ns_per_pair=%.2f mops_s=%.2f", pairs, threads,
+	printf(" pairs=%ld threads=%d calls=%ld ns_per_pair=%.2f mops_s=%.2f", pairs, threads,
+	       dry ? 0 : 2 * pairs * threads,
 	       pairs ? (t1 - t0) * 1e9 / (double)pairs : 0.0,
 	       (t1 - t0) > 0 ? (double)threads * (double)pairs / (t1 - t0) / 1e6 : 0.0);
 	bench_report_end();

@@ -20,7 +20,7 @@
 
 int main(int argc, char **argv)
 {
-	long steps = bench_arg(argc, argv, 1, 3000);
+	long steps = bench_size(argc, argv, 1, 3000);
 	uint64_t rng = 0x1a26e;
 	void *slot[RING] = { 0 };
 	size_t size[RING] = { 0 };
@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	bench_sink = acc;
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" steps=%ld gib_allocated=%.2f", steps, bytes / (double)(1u << 30));
+	printf(" steps=%ld calls=%ld gib_allocated=%.2f", steps, 2 * steps, bytes / (double)(1u << 30));
 	bench_report_end();
 	return 0;
 }

@@ -1,15 +1,17 @@
 /*
- * larson: a larson-style server loop with two threads (or 1-8).
+ * larson: a larson-style server loop with two threads (or any number).
  *
  * Each thread owns an array of SLOTS blocks (16-1024 B).  In a round it
  * replaces random slots of its current array (check, free, malloc, stamp);
- * at the end of the round the threads pass the arrays round, so most frees
- * in the next round hit blocks that another thread allocated.  Each thread
- * does the same work whatever their number, so mops_s with 2 threads over
- * mops_s with 1 is the scaling (bench/run --scaling).
+ * at the end of the round the threads pass the arrays round (in round r
+ * thread t works on array (t + r) mod threads), so with 2 or more threads
+ * most frees in the next round hit blocks that another thread allocated.
+ * Each thread does the same work whatever their number, so calls per
+ * second with N threads over calls per second with 1 is the scaling
+ * (bench/run --scaling).
  *
  * usage: larson [rounds (default 400)] [replacements per round (default 6000)]
- *               [threads (default 2)]
+ *               [threads (default 2, at most 4096)]
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -17,7 +19,7 @@
 #include "bench.h"
 #include <pthread.h>
 
-#define MAX_THREADS 8
+#define MAX_THREADS 4096
 #define SLOTS 2000
 #define MIN_SIZE 16
 #define MAX_SIZE 1024
@@ -29,7 +31,7 @@ struct array {
 	uint64_t tag[SLOTS];
 };
 
-static struct array arrays[MAX_THREADS];
+static struct array *arrays;    /* one per thread, passed round */
 static pthread_barrier_t barrier;
 static long rounds, per_round;
 static int threads;
@@ -38,7 +40,7 @@ struct worker {
 	pthread_t th;
 	int id;
 	uintptr_t acc;
-	long cross;     /* frees of blocks stamped by the other thread */
+	long cross;     /* frees of blocks stamped by another thread */
 };
 
 static void *run(void *arg)
@@ -70,7 +72,7 @@ static void *run(void *arg)
 			a->tag[i] = ((uint64_t)w->id << 56) | ++counter;
 			bench_stamp(p, n, a->tag[i], STRIDE);
 		}
-		/* hand the array over to the other thread */
+		/* hand the array over to the next thread */
 		pthread_barrier_wait(&barrier);
 	}
 	w->acc = acc;
@@ -80,17 +82,21 @@ static void *run(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct worker w[MAX_THREADS];
+	struct worker *w;
 	uint64_t rng = 0x1a45;
 	uintptr_t acc = 0;
 	long cross = 0;
 	double t0, t1;
 
-	rounds = bench_arg(argc, argv, 1, 400);
+	rounds = bench_size(argc, argv, 1, 400);
 	per_round = bench_arg(argc, argv, 2, 6000);
 	threads = (int)bench_arg(argc, argv, 3, 2);
 	if (threads < 1 || threads > MAX_THREADS)
 		bench_fail("threads must be 1-%d", MAX_THREADS);
+	arrays = calloc((size_t)threads, sizeof *arrays);
+	w = calloc((size_t)threads, sizeof *w);
+	if (!arrays || !w)
+		bench_fail("calloc of the arrays of %d threads failed", threads);
 
 	for (int t = 0; t < threads; t++)
 		for (int i = 0; i < SLOTS; i++) {
@@ -125,10 +131,12 @@ int main(int argc, char **argv)
 		}
 	pthread_barrier_destroy(&barrier);
 	bench_sink = acc;
+	free(w);
+	free(arrays);
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" threads=%d ops=%ld cross_thread_frees=%ld mops_s=%.2f", threads,
-	       (long)threads * rounds * per_round, cross,
+	printf(" threads=%d ops=%ld calls=%ld cross_thread_frees=%ld mops_s=%.2f", threads,
+	       (long)threads * rounds * per_round, 2L * threads * rounds * per_round, cross,
 	       (double)threads * (double)rounds * (double)per_round / (t1 - t0) / 1e6);
 	bench_report_end();
 	return 0;

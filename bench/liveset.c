@@ -82,8 +82,8 @@ static double ring_pairs(long pairs, uint64_t *rng, uint32_t base)
 
 int main(int argc, char **argv)
 {
-	long pairs = bench_arg(argc, argv, 1, 2000000L);
-	long live = bench_arg(argc, argv, 2, 1000000L);
+	long pairs = bench_size(argc, argv, 1, 2000000L);
+	long live = bench_size(argc, argv, 2, 1000000L);
 	long total = live + live / (HOLE_EVERY - 1);
 	uint64_t rng = 0x11fe;
 	struct blk *set;
@@ -124,8 +124,8 @@ int main(int argc, char **argv)
 	free(set);
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" live=%ld pairs=%ld ns_pair_1e3=%.2f ns_pair_1e6=%.2f ratio_1e6_1e3=%.3f",
-	       kept, pairs, small_s * 1e9 / (double)pairs, big_s * 1e9 / (double)pairs,
+	printf(" live=%ld pairs=%ld calls=%ld ns_pair_1e3=%.2f ns_pair_1e6=%.2f ratio_1e6_1e3=%.3f",
+	       kept, pairs, 4L * RING + 4 * pairs + 2 * total, small_s * 1e9 / (double)pairs, big_s * 1e9 / (double)pairs,
 	       big_s / small_s);
 	bench_report_end();
 	return 0;

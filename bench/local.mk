@@ -2,9 +2,31 @@
 ##
 ## `make bench` builds the workload programs and runs bench/run, which runs
 ## every workload under glibc, jemalloc, mimalloc, tcmalloc and calloc-lite
-## (interleaved, medians of 5 runs) and prints a markdown table.
+## (interleaved, medians of 5 runs) and prints markdown tables: time, ratio
+## to glibc, minor page faults and system CPU seconds per row, a compact
+## "time ratio / faults / sys" table per workload, and geometric means.
 ## `make bench-callgrind` counts instructions per malloc/free pair.
+## `make bench-scaling` runs the multi-threaded workloads at 1, 2, 4, ...
+## threads (up to twice the CPUs; BENCH_FLAGS='--threads 1,2,4,8' to choose)
+## and reports calls per second, speedup, and calloc-lite's lock
+## acquisitions and contended acquisitions per 1000 calls.
 ## Extra options for bench/run: make bench BENCH_FLAGS='--reps 3 --only churn'.
+## A quick smoke run: make bench BENCH_FLAGS='--reps 1 --scale 0.01'
+## (--scale, or CL_BENCH_SCALE in the environment, multiplies every
+## workload's default size).  bench/run --list names and describes them all.
+##
+## Workload programs (each documents itself at its top):
+##   churn, larson, realloc, liveset, large, release, calloc, aligned,
+##     threadchurn: one program each;
+##   xthread: N producer/consumer pairs; bench/run's xthread (1 pair,
+##     16-512 B), prodcons (2 pairs, 16 B-2 KiB) and prodcons64 (2 pairs,
+##     64 B) all run it;
+##   bigslots: 8 live blocks of 256 KiB-16 MiB recycled 10^6 times;
+##   bigcalloc: callocs of 16 B-2 MiB, every byte checked zero, then dirtied;
+##   rebuild: a ~1 GiB heap built, freed (all, or 90% for bench/run's
+##     rebuild90) and built again;
+##   bigfill: 10^6 live blocks of 16 B-4 KiB (~2 GiB), the fill timed;
+##   runchild: the measuring wrapper (wall time, rusage, page faults).
 ##
 ## The programs use only the standard malloc family and are NOT linked with
 ## libcalloc-lite: bench/run swaps allocators with LD_PRELOAD.  They are
@@ -23,6 +45,10 @@ bench_PROGS = \
 	bench/calloc \
 	bench/aligned \
 	bench/threadchurn \
+	bench/bigslots \
+	bench/bigcalloc \
+	bench/rebuild \
+	bench/bigfill \
 	bench/runchild
 EXTRA_PROGRAMS = $(bench_PROGS)
 
@@ -91,6 +117,30 @@ bench_threadchurn_CFLAGS = $(bench_cflags)
 bench_threadchurn_LDFLAGS = $(bench_ldflags)
 bench_threadchurn_LDADD = $(bench_ldadd)
 
+bench_bigslots_SOURCES = bench/bigslots.c bench/bench.h
+bench_bigslots_CPPFLAGS = $(bench_cppflags)
+bench_bigslots_CFLAGS = $(bench_cflags)
+bench_bigslots_LDFLAGS = $(bench_ldflags)
+bench_bigslots_LDADD = $(bench_ldadd)
+
+bench_bigcalloc_SOURCES = bench/bigcalloc.c bench/bench.h
+bench_bigcalloc_CPPFLAGS = $(bench_cppflags)
+bench_bigcalloc_CFLAGS = $(bench_cflags)
+bench_bigcalloc_LDFLAGS = $(bench_ldflags)
+bench_bigcalloc_LDADD = $(bench_ldadd)
+
+bench_rebuild_SOURCES = bench/rebuild.c bench/bench.h
+bench_rebuild_CPPFLAGS = $(bench_cppflags)
+bench_rebuild_CFLAGS = $(bench_cflags)
+bench_rebuild_LDFLAGS = $(bench_ldflags)
+bench_rebuild_LDADD = $(bench_ldadd)
+
+bench_bigfill_SOURCES = bench/bigfill.c bench/bench.h
+bench_bigfill_CPPFLAGS = $(bench_cppflags)
+bench_bigfill_CFLAGS = $(bench_cflags)
+bench_bigfill_LDFLAGS = $(bench_ldflags)
+bench_bigfill_LDADD = $(bench_ldadd)
+
 # the measuring wrapper (fork/exec, wait4 rusage, timeout); not a workload
 bench_runchild_SOURCES = bench/runchild.c
 bench_runchild_CPPFLAGS = $(bench_cppflags)
@@ -117,4 +167,8 @@ bench: all $(bench_PROGS:=$(EXEEXT))
 bench-callgrind: all bench/churn$(EXEEXT) bench/runchild$(EXEEXT)
 	$(bench_run) --callgrind $(BENCH_FLAGS)
 
-.PHONY: bench bench-callgrind
+bench-scaling: all bench/churn$(EXEEXT) bench/larson$(EXEEXT) bench/xthread$(EXEEXT) \
+		bench/threadchurn$(EXEEXT) bench/runchild$(EXEEXT)
+	$(bench_run) --scaling $(BENCH_FLAGS)
+
+.PHONY: bench bench-callgrind bench-scaling

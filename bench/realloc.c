@@ -71,8 +71,8 @@ static void *grow(void *old, size_t *n, size_t want, uint64_t tag, uint64_t *rng
 
 int main(int argc, char **argv)
 {
-	long nbuf = bench_arg(argc, argv, 1, 512);
-	long nbig = bench_arg(argc, argv, 2, 8);
+	long nbuf = bench_size(argc, argv, 1, 512);
+	long nbig = bench_size(argc, argv, 2, 8);
 	uint64_t rng = 0x4ea11;
 	unsigned char *buf[GROUP];
 	size_t len[GROUP];
@@ -148,7 +148,8 @@ int main(int argc, char **argv)
 	bench_sink = acc;
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" reallocs=%ld moved=%ld", reallocs, moves);
+	printf(" reallocs=%ld moved=%ld calls=%ld", reallocs, moves,
+	       reallocs + 2 * (nbuf + nbig));
 	bench_report_end();
 	return 0;
 }

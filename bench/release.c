@@ -69,7 +69,7 @@ static void shuffle(uint64_t *rng)
 
 int main(int argc, char **argv)
 {
-	long mib = bench_arg(argc, argv, 1, 1024);
+	long mib = bench_size(argc, argv, 1, 1024);
 	double target = (double)mib * 1048576.0, total = 0, kept_bytes = 0;
 	size_t cap = 1 << 16;
 	uint64_t rng = 0x2e1ea5e;
@@ -123,8 +123,8 @@ int main(int argc, char **argv)
 
 	bench_report(t1 - t0, after_kb);
 	printf(" base_kb=%ld rss_keep10_kb=%ld keep10_live_kb=%.0f rss_final_kb=%ld"
-	       " blocks=%zu mib=%.0f",
-	       base_kb, keep10_kb, kept_bytes / 1024.0, final_kb, count,
+	       " blocks=%zu calls=%zu mib=%.0f",
+	       base_kb, keep10_kb, kept_bytes / 1024.0, final_kb, count, 4 * count,
 	       total / 1048576.0);
 	bench_report_end();
 	free(order);

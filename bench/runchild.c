@@ -6,9 +6,13 @@
  * Runs PROG with LD_PRELOAD set to PRELOAD (or removed from the
  * environment when -p is absent or "-p -"), plus any -e variables, and
  * writes one line
- *     wall_s=<s> user_s=<s> sys_s=<s> maxrss_kb=<kB> status=<exit:N|signal:NAME|timeout>
+ *     wall_s=<s> user_s=<s> sys_s=<s> maxrss_kb=<kB> minflt=<N> majflt=<N>
+ *     status=<exit:N|signal:NAME|timeout>
  * to FILE (default stderr).  Wall time is the monotonic clock around
- * fork/wait; CPU time and peak RSS come from wait4's rusage of the child.
+ * fork/wait; CPU time, peak RSS and page faults (minor: served without
+ * I/O, such as a first touch of an anonymous page; major: needed I/O) come
+ * from wait4's rusage of the child, so they cover its whole life, set-up
+ * included, and all its threads.
  * runchild itself is never preloaded, so the measured allocator only ever
  * runs in the child.  Exit status: the child's, 128+signal, or 124 on
  * timeout (the child is killed with SIGKILL).
@@ -141,8 +145,9 @@ int main(int argc, char **argv)
 		perror(out);
 		return 125;
 	}
-	fprintf(f, "wall_s=%.6f user_s=%.6f sys_s=%.6f maxrss_kb=%ld status=%s\n",
-		t1 - t0, tv(ru.ru_utime), tv(ru.ru_stime), ru.ru_maxrss, how);
+	fprintf(f, "wall_s=%.6f user_s=%.6f sys_s=%.6f maxrss_kb=%ld minflt=%ld majflt=%ld status=%s\n",
+		t1 - t0, tv(ru.ru_utime), tv(ru.ru_stime), ru.ru_maxrss,
+		ru.ru_minflt, ru.ru_majflt, how);
 	if (f != stderr)
 		fclose(f);
 	return rc;

@@ -1,13 +1,16 @@
 /*
  * threadchurn: thousands of short-lived threads that allocate and free.
  *
- * Threads are created WAVE at a time and joined.  Each thread mallocs
+ * Threads are created WAVE at a time (default 4) and joined.  Each thread mallocs
  * BLOCKS blocks (16-1024 B), stamps them, checks and frees all but one, and
  * returns that one to main, which frees it after the thread has exited (a
  * free into the cache or heap of a dead thread).  This exercises thread
  * cache creation, handing back on thread exit and arena reuse.
  *
- * usage: threadchurn [threads (default 4000)]
+ * usage: threadchurn [threads (default 4000)] [wave: threads alive at once
+ *                    (default 4, at most 4096)]
+ *   bench/run --scaling gives it N alive at once and 500 N threads in all,
+ *   so that each of the N slots does the same work whatever N is.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -15,7 +18,7 @@
 #include "bench.h"
 #include <pthread.h>
 
-#define WAVE 4
+#define MAX_WAVE 4096
 #define BLOCKS 200
 #define MIN_SIZE 16
 #define MAX_SIZE 1024
@@ -55,14 +58,21 @@ static void *run(void *arg)
 
 int main(int argc, char **argv)
 {
-	long threads = bench_arg(argc, argv, 1, 4000);
-	struct job jobs[WAVE];
+	long threads = bench_size(argc, argv, 1, 4000);
+	long wave = bench_arg(argc, argv, 2, 4);
+	struct job *jobs;
 	uintptr_t acc = 0;
 	double t0, t1;
 
+	if (wave < 1 || wave > MAX_WAVE)
+		bench_fail("wave must be 1-%d", MAX_WAVE);
+	jobs = calloc((size_t)wave, sizeof *jobs);
+	if (!jobs)
+		bench_fail("calloc of %ld jobs failed", wave);
+
 	t0 = bench_begin();
-	for (long base = 0; base < threads; base += WAVE) {
-		int m = threads - base < WAVE ? (int)(threads - base) : WAVE;
+	for (long base = 0; base < threads; base += wave) {
+		int m = threads - base < wave ? (int)(threads - base) : (int)wave;
 
 		for (int w = 0; w < m; w++) {
 			jobs[w].id = (uint64_t)(base + w);
@@ -80,9 +90,10 @@ int main(int argc, char **argv)
 	}
 	t1 = bench_end();
 	bench_sink = acc;
+	free(jobs);
 
 	bench_report(t1 - t0, bench_rss_kb());
-	printf(" threads=%ld us_per_thread=%.2f", threads,
+	printf(" threads=%ld wave=%ld calls=%ld us_per_thread=%.2f", threads, wave, 2L * BLOCKS * threads,
 	       threads ? (t1 - t0) * 1e6 / (double)threads : 0.0);
 	bench_report_end();
 	return 0;

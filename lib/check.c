@@ -31,7 +31,7 @@ int cl_pool_check(void)
 		if (c->magic != CL_CHUNK_MAGIC || cl_chunk_of(c) != c || c->arena >= CL_ARENAS)
 			return faults + fault("bad chunk header", c);
 		size_t pop = 0;
-		for (size_t w = 0; w < CL_CHUNK_PAGES / CL_WORD_BITS64; w++)
+		for (size_t w = 0; w < cl_geo.chunk_pages / CL_WORD_BITS64; w++)
 			pop += (size_t)__builtin_popcountll(c->dirty[w]);
 		if (pop != c->dirty_pages)
 			faults += fault("dirty page count wrong", c);
@@ -113,6 +113,10 @@ int cl_pool_check(void)
 		faults += fault("free counters wrong", NULL);
 	if (nchunks != cl_pool.nchunks || dirty != cl_pool.dirty_pages)
 		faults += fault("chunk counters wrong", NULL);
+	struct cl_os_stats os;
+	cl_os_stats(&os);
+	if (os.refused_calls)
+		faults += fault("an OS call misaligned to the page (refused in the strict test mode)", NULL);
 	return faults;
 }
 

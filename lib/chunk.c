@@ -19,17 +19,15 @@ struct cl_chunk *cl_chunk_new(unsigned arena, bool reserved)
 	 * order: cl_pool_lock, then the cache's. */
 	if (!reserved)
 		cl_large_trim();
-	struct cl_chunk *c = cl_os_map_aligned(CL_CHUNK_SIZE, CL_CHUNK_SIZE);
+	struct cl_chunk *c = cl_os_map_aligned(cl_geo.chunk, cl_geo.chunk);
 	if (!c)
 		return NULL;
 	if (cl_opt.asan)   /* shadow left from an earlier chunk at this address */
-		cl_asan_unpoison(c, CL_CHUNK_SIZE);
+		cl_asan_unpoison(c, cl_geo.chunk);
 	/* A pool past HUGE_AFTER chunks is a big, growing heap: its new
 	 * chunks ask for transparent huge pages (before the first write
 	 * faults a small page in), and fault in 2 MiB at a time. */
-	bool huge = cl_pool.nchunks >= HUGE_AFTER;
-	if (huge)
-		cl_os_hugepages(c, CL_CHUNK_SIZE, true);
+	bool huge = cl_pool.nchunks >= HUGE_AFTER && cl_os_hugepages(c, cl_geo.chunk, true) == 0;
 	c->magic = CL_CHUNK_MAGIC;
 	c->reserved = reserved;
 	c->huge = huge;
@@ -51,19 +49,25 @@ struct cl_chunk *cl_chunk_new(unsigned arena, bool reserved)
 	return c;
 }
 
-void cl_chunk_unmap(struct cl_chunk *c)
+/* False if the OS refused: then c stays, as it was. */
+bool cl_chunk_unmap(struct cl_chunk *c)
 {
-	if (c->next)
-		c->next->prev = c->prev;
-	if (c->prev)
-		c->prev->next = c->next;
+	if (cl_opt.asan)
+		cl_asan_unpoison(c, cl_geo.chunk);
+	/* The header goes with the mapping: read what we need first. */
+	uint32_t dirty = c->dirty_pages;
+	struct cl_chunk *next = c->next, *prev = c->prev;
+	if (cl_os_unmap(c, cl_geo.chunk) != 0)
+		return false;
+	if (next)
+		next->prev = prev;
+	if (prev)
+		prev->next = next;
 	else
-		cl_pool.chunks = c->next;
+		cl_pool.chunks = next;
 	cl_pool.nchunks--;
-	cl_pool.dirty_pages -= c->dirty_pages;
+	cl_pool.dirty_pages -= dirty;
 	if (cl_pool.spare == c)
 		cl_pool.spare = NULL;
-	if (cl_opt.asan)
-		cl_asan_unpoison(c, CL_CHUNK_SIZE);
-	cl_os_unmap(c, CL_CHUNK_SIZE);
+	return true;
 }

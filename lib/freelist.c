@@ -12,7 +12,6 @@
  */
 #include "internal.h"
 
-static inline unsigned fls_size(size_t x) { return 63u - (unsigned)__builtin_clzl(x); }
 
 void cl_list_mapping(size_t size, unsigned *fl, unsigned *sl)
 {
@@ -20,7 +19,7 @@ void cl_list_mapping(size_t size, unsigned *fl, unsigned *sl)
 		*fl = 0;
 		*sl = (unsigned)(size >> 4);
 	} else {
-		unsigned f = fls_size(size);
+		unsigned f = cl_log2(size);
 		*sl = (unsigned)(size >> (f - CL_SL_LOG2)) ^ CL_SL_COUNT;
 		*fl = f - CL_FL_SHIFT + 1;
 	}
@@ -90,7 +89,7 @@ struct cl_block *cl_find_fit(const struct cl_lists *L, size_t size)
 			return b;
 
 	if (size >= (1u << CL_FL_SHIFT))
-		size += ((size_t)1 << (fls_size(size) - CL_SL_LOG2)) - 1;
+		size += ((size_t)1 << (cl_log2(size) - CL_SL_LOG2)) - 1;
 	cl_list_mapping(size, &fl, &sl);
 	if (fl >= CL_FL_COUNT)
 		return NULL;

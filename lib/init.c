@@ -51,6 +51,7 @@ void cl_init_slow(void)
 {
 	pthread_mutex_lock(&init_lock);
 	if (!cl_is_ready()) {
+		cl_platform_init();
 		cl_secret = random_secret();
 		cl_cache_key = (uintptr_t)(cl_secret * 0xd6e8feb86659fd93ull) | 1;
 		cl_sizeclass_init();

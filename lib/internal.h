@@ -10,6 +10,7 @@
 
 #include <config.h>   /* _GNU_SOURCE and the configure results */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,50 +34,102 @@
 # define CL_TLS __thread
 #endif
 
-_Static_assert(sizeof(void *) == 8 && sizeof(size_t) == 8,
-	       "libcalloc-lite supports 64-bit targets only");
-
 /* ------------------------------------------------------------------ */
-/* Geometry                                                             */
+/* Platform facts (platform.c).  The word size is known at build time;  */
+/* the page size and the CPUs are read once, by cl_init, before the     */
+/* first mapping, and used through cl_geo, never as literals.           */
 
-#define CL_ALIGN        16u              /* alignof(max_align_t) */
-#define CL_HDR          16u              /* block header bytes */
-#define CL_MIN_BLOCK    32u              /* header + two free-list links */
-#define CL_PAGE         4096u
-#define CL_CHUNK_LOG2   22
-#define CL_CHUNK_SIZE   ((size_t)1 << CL_CHUNK_LOG2)  /* 4 MiB, aligned */
-#define CL_CHUNK_PAGES  (CL_CHUNK_SIZE / CL_PAGE)
-#define CL_RELEASE_SLACK ((size_t)2 << 20) /* resident free bytes kept (pool.c) */
+#if SIZE_MAX == UINT64_MAX
+# define CL_64BIT 1
+#elif SIZE_MAX == UINT32_MAX
+# define CL_64BIT 0
+#else
+# error "size_t must have 32 or 64 bits"
+#endif
+_Static_assert(sizeof(void *) == sizeof(size_t), "pointers and size_t have the same width");
+
+#define CL_ALIGN        16u              /* every block's; >= alignof(max_align_t) */
+#define CL_HDR          16u              /* block header bytes, on every target */
+#define CL_MIN_BLOCK    32u              /* header + two free-list links, rounded */
+_Static_assert(CL_ALIGN >= _Alignof(max_align_t), "CL_ALIGN covers max_align_t");
+
+/* Chunks are at least 4 MiB and at least CL_CHUNK_MIN_PAGES pages (a
+ * kernel with pages over 64 KiB gets bigger chunks), at most 1 GiB. */
+#define CL_CHUNK_MIN_SHIFT  22
+#define CL_CHUNK_MAX_SHIFT  30
+#define CL_CHUNK_MIN_PAGES  64
+#define CL_PAGE_MIN_SHIFT   12           /* 4 KiB: no Linux page is smaller */
+/* Pages per chunk, at most: 4 MiB of 4 KiB pages (and fewer, bigger ones
+ * otherwise), the size of a chunk's page bitmap. */
+#define CL_CHUNK_PAGES_MAX  (1u << (CL_CHUNK_MIN_SHIFT - CL_PAGE_MIN_SHIFT))
+
+struct cl_geometry {
+	size_t page;             /* the kernel's page size (or the test unit) */
+	unsigned page_shift;
+	unsigned chunk_shift;    /* log2 of the pool's chunk size */
+	size_t chunk;            /* 1 << chunk_shift */
+	size_t chunk_pages;      /* chunk / page, at most CL_CHUNK_PAGES_MAX */
+	unsigned ncpus;          /* CPUs this process may run on */
+	bool strict;             /* test hook: the OS layer refuses what a
+	                            kernel with this page size refuses (os.c) */
+};
+/* Filled by cl_platform_init; until then the values of a 4 KiB kernel, so
+ * that code running before the first allocation computes nothing absurd. */
+extern struct cl_geometry cl_geo;
+void cl_platform_init(void);
+
+#define CL_RELEASE_SLACK ((size_t)2 << 20) /* resident free bytes kept (release.c) */
+
+/* The largest request: on 64-bit far beyond any mapping, so that the sums
+ * below cannot overflow; on 32-bit 2 MiB under 2 GiB, what a block
+ * header's size field holds with room for rounding (glibc's limit there
+ * is PTRDIFF_MAX, 2 GiB less one byte). */
+#if CL_64BIT
+# define CL_REQUEST_MAX ((size_t)1 << 46)
+# define CL_ALIGN_MAX   ((size_t)1 << 40)   /* the largest alignment asked */
+#else
+# define CL_REQUEST_MAX ((size_t)0x7fe00000)
+# define CL_ALIGN_MAX   ((size_t)1 << 30)
+#endif
 
 static inline size_t cl_align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
 static inline size_t cl_align_down(size_t n, size_t a) { return n & ~(a - 1); }
+/* The index of the highest set bit of x (x > 0). */
+static inline unsigned cl_log2(size_t x)
+{
+	return (unsigned)(sizeof(unsigned long) * CHAR_BIT - 1) - (unsigned)__builtin_clzl(x);
+}
 
 /* ------------------------------------------------------------------ */
 /* Blocks                                                               */
 
 /*
- * Every block handed out, cached or free starts with this header.  The
- * user's pointer is (char *)block + CL_HDR, so it is 16-aligned when the
- * block is.
+ * Every block handed out, cached or free starts with this header of
+ * CL_HDR bytes on every target.  The user's pointer is (char *)block +
+ * CL_HDR, so it is 16-aligned when the block is.
  *
- * word: bits 0-3 and 47 flags, bits 4-46 the block size in bytes (a
- *   multiple of 16, header included), bits 48-63 a tag derived from the
- *   block's address and a per-process secret (cl_tag).  A header whose tag
- *   does not match was not written by us: the pointer is foreign or the
- *   header is corrupt.
+ * word: bits 0-3 flags and the block size in bytes (a multiple of 16,
+ *   header included) above them, and CL_ALIGNED.  On 64-bit targets bits
+ *   4-46 hold the size, bit 47 is CL_ALIGNED and bits 48-63 a tag derived
+ *   from the block's address and a per-process secret (cl_tag); on 32-bit
+ *   targets bits 4-30 hold the size, bit 31 is CL_ALIGNED, and the tag
+ *   has a 32-bit word of its own (tag).  A header whose tag does not match
+ *   was not written by us: the pointer is foreign or the header is corrupt.
  * prev_size: valid only when CL_PREV_FREE is set; it is then the footer of
  *   the free block just before this one and holds that block's size.  When
- *   the previous block is in use these 8 bytes belong to it (its last usable
- *   bytes), which is why a block of size S has S - 8 usable bytes.
+ *   the previous block is in use these bytes belong to it (its last usable
+ *   bytes), which is why a block of size S has S - CL_HDR + sizeof(size_t)
+ *   usable bytes.
  * next_free/prev_free: valid only while CL_FREE is set (pool free lists).
  *   While a block sits in a thread cache, next_free is the cache link and
  *   prev_free holds cl_cache_key, which is how free spots a block that is
  *   already cached (a double free) without writing the header word.
  *
- * Who writes word: only code holding cl_pool_lock, also for blocks in use,
- * because the pool sets and clears CL_PREV_FREE in a block's word when the
- * block before it changes.  The owner of an in-use block only reads it
- * (cl_word, a relaxed load), so the fast paths need no lock.
+ * Who writes word (and tag): only code holding cl_pool_lock, also for
+ * blocks in use, because the pool sets and clears CL_PREV_FREE in a
+ * block's word when the block before it changes.  The owner of an in-use
+ * block only reads it (cl_word, a relaxed load), so the fast paths need
+ * no lock.
  *
  * Invariants (checked by cl_heap_check): no two adjacent pool blocks are
  * both free; CL_PREV_FREE of a block equals CL_FREE of the one before it;
@@ -84,6 +137,10 @@ static inline size_t cl_align_down(size_t n, size_t a) { return n & ~(a - 1); }
  */
 struct cl_block {
 	size_t prev_size;
+#if !CL_64BIT
+	uint32_t tag;
+	uint32_t unused;
+#endif
 	size_t word;
 	struct cl_block *next_free;
 	struct cl_block *prev_free;
@@ -91,7 +148,7 @@ struct cl_block {
 
 _Static_assert(__builtin_offsetof(struct cl_block, next_free) == CL_HDR,
 	       "user data starts right after the header");
-_Static_assert(sizeof(struct cl_block) == CL_MIN_BLOCK,
+_Static_assert(sizeof(struct cl_block) <= CL_MIN_BLOCK,
 	       "a free block's links fit in the smallest block");
 
 enum {
@@ -102,38 +159,83 @@ enum {
 };
 /* Cut for an aligned request: free hands it back to the pool, where it
  * merges, instead of a thread cache, where it would pin its spot. */
-#define CL_ALIGNED   ((size_t)1 << 47)
+#if CL_64BIT
+# define CL_ALIGNED   ((size_t)1 << 47)
+# define CL_TAG_SHIFT 48
+#else
+# define CL_ALIGNED   ((size_t)1 << 31)
+#endif
 #define CL_FLAGS     ((size_t)0xf | CL_ALIGNED)
-#define CL_TAG_SHIFT 48
 #define CL_SIZE_MASK ((CL_ALIGNED - 1) & ~(size_t)0xf)
+/* The biggest block a header can describe (a large mapping's length). */
+#define CL_BSIZE_MAX CL_SIZE_MASK
+/* (Bigger alignments and pages are checked where they are added.) */
+_Static_assert(CL_REQUEST_MAX + CL_HDR + ((size_t)1 << 20) <= CL_BSIZE_MAX,
+	       "a request at the limit, with its header, rounded to 1 MiB pages, fits a header");
 
 extern uint64_t cl_secret;     /* set once by cl_init, from AT_RANDOM */
 extern uintptr_t cl_cache_key; /* set once by cl_init; marks cached blocks */
 
-static inline size_t cl_tag(const struct cl_block *b)
-{
-	uint64_t h = ((uint64_t)(uintptr_t)b ^ cl_secret) * 0x9e3779b97f4a7c15ull;
-	return (size_t)(h >> CL_TAG_SHIFT) << CL_TAG_SHIFT;
-}
 /* Relaxed atomics: plain moves on every target we build for, but they
  * tell the compiler (and TSan) that the lock-free readers are intended.
  * In an AddressSanitizer build the header of a freed block lies in
  * poisoned memory, and a second free must still read it. */
 #ifdef CL_ASAN
-__attribute__((no_sanitize_address))
+# define CL_NO_ASAN __attribute__((no_sanitize_address))
+#else
+# define CL_NO_ASAN
 #endif
-static inline size_t cl_word(const struct cl_block *b) { return __atomic_load_n(&b->word, __ATOMIC_RELAXED); }
+CL_NO_ASAN static inline size_t cl_word(const struct cl_block *b) { return __atomic_load_n(&b->word, __ATOMIC_RELAXED); }
 static inline void cl_store_word(struct cl_block *b, size_t w) { __atomic_store_n(&b->word, w, __ATOMIC_RELAXED); }
 static inline size_t cl_bsize(const struct cl_block *b) { return cl_word(b) & CL_SIZE_MASK; }
+
+#if CL_64BIT
+/* The tag of a header at b: the top 16 bits of word. */
+static inline size_t cl_tag(const struct cl_block *b)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)b ^ cl_secret) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h >> CL_TAG_SHIFT) << CL_TAG_SHIFT;
+}
 static inline bool cl_tag_ok(const struct cl_block *b)
 {
 	return (cl_word(b) & ~(CL_SIZE_MASK | CL_FLAGS)) == cl_tag(b);
 }
-/* The writers below need cl_pool_lock (see struct cl_block). */
+/* The free fast path's test of the word w it read at b: the tag matches
+ * and no flag but CL_PREV_FREE is set (ours, in use, a pool block). */
+static inline bool cl_plain_in_use(const struct cl_block *b, size_t w)
+{
+	return (w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b);
+}
 static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
 {
 	cl_store_word(b, cl_tag(b) | size | flags);
 }
+#else
+/* The tag of a header at b: a word of its own.  One widening multiply. */
+static inline uint32_t cl_tag(const struct cl_block *b)
+{
+	uint64_t h = (uint64_t)((uint32_t)(uintptr_t)b ^ (uint32_t)cl_secret) * 0x9e3779b1u;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h ^ (uint32_t)(cl_secret >> 32);
+}
+CL_NO_ASAN static inline uint32_t cl_tag_word(const struct cl_block *b)
+{
+	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED);
+}
+static inline bool cl_tag_ok(const struct cl_block *b)
+{
+	return cl_tag_word(b) == cl_tag(b);
+}
+static inline bool cl_plain_in_use(const struct cl_block *b, size_t w)
+{
+	return (w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == 0 && cl_tag_ok(b);
+}
+static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
+{
+	__atomic_store_n(&b->tag, cl_tag(b), __ATOMIC_RELAXED);
+	cl_store_word(b, size | flags);
+}
+#endif
+/* The writers below need cl_pool_lock (see struct cl_block). */
 static inline void cl_set_flag(struct cl_block *b, size_t f) { cl_store_word(b, cl_word(b) | f); }
 static inline void cl_clear_flag(struct cl_block *b, size_t f) { cl_store_word(b, cl_word(b) & ~f); }
 /* The header lies before the user's pointer; hide the arithmetic from the
@@ -152,7 +254,7 @@ static inline size_t cl_pool_usable(const struct cl_block *b) { return cl_bsize(
 /* Block size for a request of n bytes; 0 when n is absurd (overflow). */
 static inline size_t cl_request_to_bsize(size_t n)
 {
-	if (CL_UNLIKELY(n > ((size_t)1 << 46)))
+	if (CL_UNLIKELY(n > CL_REQUEST_MAX))
 		return 0;
 	size_t s = cl_align_up(n + CL_HDR - sizeof(size_t), CL_ALIGN);
 	return s < CL_MIN_BLOCK ? CL_MIN_BLOCK : s;
@@ -221,7 +323,7 @@ size_t cl_tcache_central_bytes(void);            /* in the central lists */
 #define CL_WORD_BITS64 64
 
 /*
- * A chunk is CL_CHUNK_SIZE bytes mapped at CL_CHUNK_SIZE alignment, so any
+ * A chunk is cl_geo.chunk bytes mapped at cl_geo.chunk alignment, so any
  * block finds its chunk by masking its address.  This header starts it;
  * the first block follows at CL_CHUNK_HDR, and an in-use sentinel header
  * of CL_HDR bytes ends it, so that merging forward always stops.
@@ -240,15 +342,15 @@ struct cl_chunk {
 	bool huge;                          /* asked for transparent huge pages */
 	uint8_t arena;                      /* whose free lists hold its blocks */
 	uint32_t dirty_pages;
-	uint64_t dirty[CL_CHUNK_PAGES / CL_WORD_BITS64];
+	uint64_t dirty[CL_CHUNK_PAGES_MAX / CL_WORD_BITS64];
 };
 #define CL_CHUNK_MAGIC 0x63616c6c6f636c74ull /* "callocl t" */
 #define CL_CHUNK_HDR   cl_align_up(sizeof(struct cl_chunk), CL_ALIGN)
-#define CL_CHUNK_USABLE (CL_CHUNK_SIZE - CL_CHUNK_HDR - CL_HDR)
+#define CL_CHUNK_USABLE (cl_geo.chunk - CL_CHUNK_HDR - CL_HDR)
 
 static inline struct cl_chunk *cl_chunk_of(const void *p)
 {
-	return (struct cl_chunk *)cl_align_down((uintptr_t)p, CL_CHUNK_SIZE);
+	return (struct cl_chunk *)cl_align_down((uintptr_t)p, cl_geo.chunk);
 }
 static inline struct cl_block *cl_first_block(struct cl_chunk *c)
 {
@@ -256,11 +358,11 @@ static inline struct cl_block *cl_first_block(struct cl_chunk *c)
 }
 static inline struct cl_block *cl_sentinel(struct cl_chunk *c)
 {
-	return (struct cl_block *)((char *)c + CL_CHUNK_SIZE - CL_HDR);
+	return (struct cl_block *)((char *)c + cl_geo.chunk - CL_HDR);
 }
 
 struct cl_chunk *cl_chunk_new(unsigned arena, bool reserved);
-void cl_chunk_unmap(struct cl_chunk *c);
+bool cl_chunk_unmap(struct cl_chunk *c);   /* false: the OS refused, c stays */
 
 size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool dirty);
 static inline void cl_pages_dirty(const void *from, const void *to)
@@ -276,7 +378,7 @@ bool cl_block_resident(struct cl_block *b, size_t size);
 #define CL_SL_LOG2   4
 #define CL_SL_COUNT  (1u << CL_SL_LOG2)
 #define CL_FL_SHIFT  (CL_SL_LOG2 + 4)    /* sizes below 256 are first level 0 */
-#define CL_FL_COUNT  (CL_CHUNK_LOG2 - CL_FL_SHIFT + 2)
+#define CL_FL_COUNT  (CL_CHUNK_MAX_SHIFT - CL_FL_SHIFT + 2)
 
 /* The free lists of one arena.  Invariants: bit s of sl_bitmap[f] is set
  * exactly when heads[f][s] is not NULL, bit f of fl_bitmap exactly when
@@ -374,24 +476,30 @@ static inline size_t cl_large_usable(const struct cl_block *b)
 
 /* ------------------------------------------------------------------ */
 /* OS pages (os.c): the only file that calls mmap, munmap, madvise or  */
-/* mremap.                                                              */
+/* mremap.  Each says when it failed, and then changed nothing.         */
 
 void *cl_os_map(size_t size);                    /* NULL on failure */
 void *cl_os_map_aligned(size_t size, size_t align);
-void cl_os_unmap(void *p, size_t size);
-void cl_os_release(void *p, size_t size);        /* MADV_DONTNEED */
-void cl_os_hugepages(void *p, size_t size, bool on); /* MADV_(NO)HUGEPAGE */
+int cl_os_unmap(void *p, size_t size);           /* 0, or -1: still mapped */
+int cl_os_release(void *p, size_t size);         /* MADV_DONTNEED; -1: still dirty */
+int cl_os_hugepages(void *p, size_t size, bool on); /* MADV_(NO)HUGEPAGE */
 void *cl_os_remap(void *p, size_t old, size_t new_size); /* NULL on failure */
 
 struct cl_os_stats {
 	size_t mmap_calls, munmap_calls, madvise_calls, mremap_calls;
+	size_t mapped_bytes;     /* mapped and not (successfully) unmapped */
+	size_t refused_calls;    /* strict test mode: calls a kernel with pages
+	                            of cl_geo.page would refuse (our bug) */
 	size_t large_bytes, large_blocks;
 };
 void cl_os_stats(struct cl_os_stats *s);
 void cl_os_large_account(ptrdiff_t bytes, int blocks);
 
-/* Test hook: when > 0, the Nth next mapping (mmap or mremap) fails. */
+/* Test hooks: when > 0, the Nth next mapping (mmap or mremap) fails; and
+ * every call of the kinds set in cl_os_fail_ops fails. */
 extern size_t cl_os_fail_countdown;
+extern unsigned cl_os_fail_ops;
+enum { CL_OS_MAP = 1, CL_OS_UNMAP = 2, CL_OS_RELEASE = 4, CL_OS_REMAP = 8 };
 
 /* ------------------------------------------------------------------ */
 /* Options (options.c), read once by cl_init.                           */
@@ -524,7 +632,7 @@ static inline __attribute__((always_inline)) void cl_free_fast(void *p, const ch
 		size_t w = cl_word(b);
 		/* Tag matches, no flag but CL_PREV_FREE (ours, in use, a pool
 		 * block), small, room in the cache, and not already in one. */
-		if (CL_LIKELY((w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b) &&
+		if (CL_LIKELY(cl_plain_in_use(b, w) &&
 			      (w & CL_SIZE_MASK) <= CL_SMALL_MAX)) {
 			struct cl_bin *bin = &cl_tc.bin[cl_class_exact[(w & CL_SIZE_MASK) / CL_ALIGN]];
 			/* room first: with caches off (checking modes) the user's

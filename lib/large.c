@@ -89,18 +89,16 @@ static char *cache_take(size_t *len)
 		return NULL;
 	if (have < *len) {
 		char *g = cl_os_remap(m, have, *len);
-		if (!g)
-			cl_os_unmap(m, have);
+		if (!g && !cache_put(m, have))
+			cl_os_unmap(m, have);   /* failing, it stays mapped and counted */
 		return g;
 	}
-	if (have - *len > 3 * *len) {
-		/* The tail stays resident, in the cache, for a later request:
-		 * unmapped, its pages would have to fault in again. */
-		if (!cache_put(m + *len, have - *len))
-			cl_os_unmap(m + *len, have - *len);
-	} else {
+	/* The tail stays resident, in the cache, for a later request:
+	 * unmapped, its pages would have to fault in again.  If it can be
+	 * neither kept nor unmapped, the block keeps it. */
+	if (have - *len <= 3 * *len ||
+	    (!cache_put(m + *len, have - *len) && cl_os_unmap(m + *len, have - *len) != 0))
 		*len = have;
-	}
 	return m;
 }
 
@@ -150,11 +148,15 @@ void *cl_large_alloc(size_t n, size_t align, bool zero)
 {
 	size_t pad = align > CL_ALIGN ? align : 0;
 	size_t len = n + CL_HDR + pad;
-	if (len < n || len > ((size_t)1 << 46)) {
+	if (len < n || len > CL_REQUEST_MAX + CL_HDR + pad) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	len = cl_align_up(len, CL_PAGE);
+	len = cl_align_up(len, cl_geo.page);
+	if (len > CL_BSIZE_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	char *m = cache_take(&len);
 	bool fresh = m == NULL;
 	if (fresh && !(m = cl_os_map(len))) {
@@ -179,7 +181,7 @@ void cl_large_free(struct cl_block *b)
 	 * a freed block (an unmapped one faults on the header read). */
 	cl_set_flag(b, CL_FREE);
 	if (!cache_put(mapping_of(b), len))
-		cl_os_unmap(mapping_of(b), len);
+		cl_os_unmap(mapping_of(b), len);  /* failing, it stays mapped and counted */
 }
 
 int cl_large_trim(void)
@@ -213,15 +215,20 @@ void cl_large_fork_child(void) { pthread_mutex_init(&cache_lock, NULL); }
 void *cl_large_realloc(struct cl_block *b, size_t n)
 {
 	size_t old = cl_bsize(b);
-	size_t len = cl_align_up(n + CL_HDR, CL_PAGE);
-	if (len < n || len > ((size_t)1 << 46)) {
+	if (n > CL_REQUEST_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t len = cl_align_up(n + CL_HDR, cl_geo.page);
+	if (len > CL_BSIZE_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (len == old)
 		return cl_user(b);
-	if (len < old) {        /* shrinking cannot fail: cut the tail off */
-		cl_os_unmap((char *)b + len, old - len);
+	if (len < old) {        /* cut the tail off; if the OS refuses, keep it */
+		if (cl_os_unmap((char *)b + len, old - len) != 0)
+			return cl_user(b);
 		cl_set_header(b, len, CL_LARGE);
 		cl_os_large_account((ptrdiff_t)len - (ptrdiff_t)old, 0);
 		return cl_user(b);

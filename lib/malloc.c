@@ -96,7 +96,7 @@ static struct cl_block *checked_block(const void *p, const char *func)
 		cl_fatal(func, strstr(func, "free") ? "double free of" : "use of a freed pointer", p);
 	if (!(cl_word(b) & CL_LARGE)) {
 		size_t s = cl_bsize(b);
-		uintptr_t end = cl_align_down((uintptr_t)b, CL_CHUNK_SIZE) + CL_CHUNK_SIZE;
+		uintptr_t end = cl_align_down((uintptr_t)b, cl_geo.chunk) + cl_geo.chunk;
 		if (s < CL_MIN_BLOCK || (uintptr_t)b + s >= end || !cl_tag_ok(cl_next_block(b)))
 			cl_fatal(func, "corrupt block header at", p);
 		if (cl_word(cl_next_block(b)) & CL_PREV_FREE)
@@ -217,7 +217,7 @@ int custom_init_pool(size_t bytes)
 {
 	/* Beyond any address space we could map: fail now rather than map
 	 * chunk after chunk until mmap says no. */
-	if (bytes > ((size_t)1 << 46)) {
+	if (bytes > CL_REQUEST_MAX) {
 		errno = ENOMEM;
 		return -1;
 	}

@@ -22,7 +22,7 @@ void *cl_memalign(size_t align, size_t n)
 	if (align <= CL_ALIGN)
 		return custom_malloc(n);
 	size_t size = cl_request_to_bsize(n);
-	if (size == 0 || align > ((size_t)1 << 40)) {
+	if (size == 0 || align > CL_ALIGN_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -114,8 +114,26 @@ static void chance_option(const char *name, uint64_t *out)
 		*out = UINT64_MAX;
 		return;
 	}
-	/* frac / scale * 2^64, by 128-bit division. */
-	*out = (uint64_t)(((unsigned __int128)frac << 64) / scale);
+	/* frac / scale * 2^64, by long division one bit at a time (no
+	 * 128-bit type on 32-bit targets): frac < scale < 2^60. */
+	uint64_t q = 0;
+	for (int i = 0; i < 64; i++) {
+		frac <<= 1;
+		q <<= 1;
+		if (frac >= scale) {
+			frac -= scale;
+			q |= 1;
+		}
+	}
+	*out = q;
+}
+
+/* p / 2^64 in millionths, rounded up (for the verbose line). */
+static uint64_t ceil_millionths(uint64_t p)
+{
+	uint64_t hi = (p >> 32) * 1000000u, lo = (p & 0xffffffffu) * 1000000u;
+	uint64_t t = hi + (lo >> 32) + ((lo & 0xffffffffu) != 0);   /* p * 10^6 / 2^32, up */
+	return (t >> 32) + ((t & 0xffffffffu) != 0);
 }
 
 static void bool_option(const char *name, bool *out)
@@ -134,7 +152,10 @@ void cl_options_read(void)
 	size_option("CALLOC_LITE_MMAP_THRESHOLD", &cl_opt.mmap_threshold,
 		    32 * 1024, 1024 * 1024);
 	size_option("CALLOC_LITE_TRIM_THRESHOLD", &cl_opt.release_threshold,
-		    CL_PAGE, (size_t)1 << 30);
+		    cl_geo.page, (size_t)1 << 30);
+	/* Nothing smaller than a page can be given back. */
+	if (cl_opt.release_threshold < cl_geo.page)
+		cl_opt.release_threshold = cl_geo.page;
 	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
 	bool_option("CALLOC_LITE_SCRIBBLE", &cl_opt.scribble);
 	bool_option("CALLOC_LITE_CHECK", &cl_opt.check);
@@ -168,7 +189,7 @@ void cl_options_read(void)
 			cl_out_dec(&o, cl_opt.fail_after);
 		if (cl_opt.fail_chance) {   /* in millionths, rounded up */
 			cl_out_str(&o, ", fail with probability ");
-			cl_out_dec(&o, (size_t)(((unsigned __int128)cl_opt.fail_chance * 1000000 + UINT64_MAX) >> 64));
+			cl_out_dec(&o, (size_t)ceil_millionths(cl_opt.fail_chance));
 			cl_out_str(&o, "e-6 (seed ");
 			cl_out_dec(&o, cl_opt.fail_seed);
 			cl_out_str(&o, ")");

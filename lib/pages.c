@@ -17,8 +17,8 @@
  * returns how many changed. */
 size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool dirty)
 {
-	size_t first = (size_t)((const char *)from - (char *)c) / CL_PAGE;
-	size_t last = (size_t)((const char *)to - (char *)c - 1) / CL_PAGE;
+	size_t first = (size_t)((const char *)from - (char *)c) / cl_geo.page;
+	size_t last = (size_t)((const char *)to - (char *)c - 1) / cl_geo.page;
 	size_t changed = 0;
 
 	for (size_t w = first / WORD_BITS; w <= last / WORD_BITS; w++) {
@@ -46,13 +46,13 @@ size_t cl_pages_count_dirty(struct cl_chunk *c, char *lo, char *hi, char **dlo, 
 {
 	size_t n = 0;
 	*dlo = *dhi = NULL;
-	for (char *p = lo; p < hi; p += CL_PAGE) {
-		size_t i = (size_t)(p - (char *)c) / CL_PAGE;
+	for (char *p = lo; p < hi; p += cl_geo.page) {
+		size_t i = (size_t)(p - (char *)c) / cl_geo.page;
 		if (c->dirty[i / WORD_BITS] & (1ull << (i % WORD_BITS))) {
 			n++;
 			if (!*dlo)
 				*dlo = p;
-			*dhi = p + CL_PAGE;
+			*dhi = p + cl_geo.page;
 		}
 	}
 	return n;
@@ -62,8 +62,8 @@ size_t cl_pages_count_dirty(struct cl_chunk *c, char *lo, char *hi, char **dlo, 
  * next header's prev_size) marked dirty, that is resident? */
 bool cl_block_resident(struct cl_block *b, size_t size)
 {
-	char *lo = (char *)cl_align_down((uintptr_t)b, CL_PAGE);
-	char *hi = (char *)cl_align_up((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
+	char *lo = (char *)cl_align_down((uintptr_t)b, cl_geo.page);
+	char *hi = (char *)cl_align_up((uintptr_t)b + size + sizeof(size_t), cl_geo.page);
 	char *dlo, *dhi;
-	return cl_pages_count_dirty(cl_chunk_of(b), lo, hi, &dlo, &dhi) == (size_t)(hi - lo) / CL_PAGE;
+	return cl_pages_count_dirty(cl_chunk_of(b), lo, hi, &dlo, &dhi) == (size_t)(hi - lo) / cl_geo.page;
 }

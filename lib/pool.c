@@ -29,8 +29,8 @@ struct cl_block *cl_pool_take(struct cl_block *b, size_t size, struct cl_zero_hi
 	cl_release_taken(size);
 
 	if (z) {
-		char *lo = (char *)cl_align_up((uintptr_t)cl_user(b), CL_PAGE);
-		char *hi = (char *)cl_align_down((uintptr_t)b + size + sizeof(size_t), CL_PAGE);
+		char *lo = (char *)cl_align_up((uintptr_t)cl_user(b), cl_geo.page);
+		char *hi = (char *)cl_align_down((uintptr_t)b + size + sizeof(size_t), cl_geo.page);
 		char *dlo, *dhi;
 		z->lo = z->hi = NULL;
 		if (hi > lo && cl_pages_count_dirty(cl_chunk_of(b), lo, hi, &dlo, &dhi) == 0) {
@@ -234,10 +234,10 @@ void cl_pool_stats(struct cl_pool_stats *s)
 {
 	cl_lock();
 	s->chunks = cl_pool.nchunks;
-	s->chunk_bytes = cl_pool.nchunks * CL_CHUNK_SIZE;
+	s->chunk_bytes = cl_pool.nchunks * cl_geo.chunk;
 	s->free_bytes = cl_pool.free_bytes;
 	s->free_blocks = cl_pool.free_blocks;
-	s->released_bytes = (cl_pool.nchunks * CL_CHUNK_PAGES - cl_pool.dirty_pages) * CL_PAGE;
+	s->released_bytes = (cl_pool.nchunks * cl_geo.chunk_pages - cl_pool.dirty_pages) * cl_geo.page;
 	cl_unlock();
 	if (s->released_bytes > s->free_bytes)
 		s->released_bytes = s->free_bytes;

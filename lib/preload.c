@@ -91,19 +91,21 @@ EXPORT void *memalign(size_t alignment, size_t size)
 		return NULL;
 	}
 	if (alignment & (alignment - 1))
-		alignment = (size_t)1 << (64 - __builtin_clzl(alignment));
+		alignment = (size_t)1 << (cl_log2(alignment) + 1);
 	return cl_memalign(alignment, size);
 }
 
 EXPORT void *valloc(size_t size)
 {
-	return cl_memalign((size_t)sysconf(_SC_PAGESIZE), size);
+	cl_init();
+	return cl_memalign(cl_geo.page, size);
 }
 
 /* pvalloc rounds the size up to whole pages; pvalloc(0) gets one page. */
 EXPORT void *pvalloc(size_t size)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	cl_init();   /* cl_geo.page is the kernel's from here */
+	size_t page = cl_geo.page;
 	size_t n = cl_align_up(size ? size : 1, page);
 	if (n < size) {
 		errno = ENOMEM;

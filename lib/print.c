@@ -20,11 +20,11 @@ void cl_pool_print(void)
 		cl_out_str(&o, "chunk ");
 		cl_out_hex(&o, (uintptr_t)c);
 		cl_out_str(&o, " size ");
-		cl_out_dec(&o, CL_CHUNK_SIZE);
+		cl_out_dec(&o, cl_geo.chunk);
 		cl_out_str(&o, ", resident pages ");
 		cl_out_dec(&o, c->dirty_pages);
 		cl_out_str(&o, "/");
-		cl_out_dec(&o, CL_CHUNK_PAGES);
+		cl_out_dec(&o, cl_geo.chunk_pages);
 		if (c->reserved)
 			cl_out_str(&o, " (reserved)");
 		if (c == cl_pool.spare)
@@ -49,7 +49,7 @@ void cl_pool_print(void)
 	cl_out_str(&o, " free blocks, ");
 	cl_out_dec(&o, bytes);
 	cl_out_str(&o, " free bytes, ");
-	cl_out_dec(&o, (cl_pool.nchunks * CL_CHUNK_PAGES - cl_pool.dirty_pages) * CL_PAGE);
+	cl_out_dec(&o, (cl_pool.nchunks * cl_geo.chunk_pages - cl_pool.dirty_pages) * cl_geo.page);
 	cl_out_str(&o, " bytes released to the OS\n");
 	cl_out_str(&o, "merges: ");
 	cl_out_dec(&o, cl_pool.merges_prev);

@@ -22,7 +22,7 @@
 static size_t dirty_free_bytes(size_t unlisted)
 {
 	size_t used = cl_pool.nchunks * CL_CHUNK_USABLE - cl_pool.free_bytes - unlisted;
-	size_t dirty = cl_pool.dirty_pages * CL_PAGE;
+	size_t dirty = cl_pool.dirty_pages * cl_geo.page;
 	return dirty > used ? dirty - used : 0;
 }
 
@@ -30,34 +30,33 @@ static size_t dirty_free_bytes(size_t unlisted)
  * min_bytes of them; returns bytes released. */
 size_t cl_release_inside(struct cl_block *b, size_t size, size_t min_bytes)
 {
-	char *lo = (char *)cl_align_up((uintptr_t)b + CL_MIN_BLOCK, CL_PAGE);
-	char *hi = (char *)cl_align_down((uintptr_t)b + size, CL_PAGE);
+	char *lo = (char *)cl_align_up((uintptr_t)b + CL_MIN_BLOCK, cl_geo.page);
+	char *hi = (char *)cl_align_down((uintptr_t)b + size, cl_geo.page);
 	char *dlo, *dhi;
 	if (hi <= lo)
 		return 0;
 	struct cl_chunk *c = cl_chunk_of(b);
 	size_t n = cl_pages_count_dirty(c, lo, hi, &dlo, &dhi);
-	if (n == 0 || n * CL_PAGE < min_bytes)
+	if (n == 0 || n * cl_geo.page < min_bytes)
 		return 0;
 	/* Once pages of a chunk go back, it keeps small pages: khugepaged
 	 * would otherwise fill the released holes again to collapse them. */
-	if (c->huge) {
-		cl_os_hugepages(c, CL_CHUNK_SIZE, false);
+	if (c->huge && cl_os_hugepages(c, cl_geo.chunk, false) == 0)
 		c->huge = false;
-	}
-	cl_os_release(dlo, (size_t)(dhi - dlo));
+	/* Pages the OS did not take back still hold their bytes: they stay
+	 * dirty, so calloc clears them. */
+	if (cl_os_release(dlo, (size_t)(dhi - dlo)) != 0)
+		return 0;
 	cl_pages_mark(c, dlo, dhi, false);
-	return n * CL_PAGE;
+	return n * cl_geo.page;
 }
 
 bool cl_release_settle(struct cl_block *b, size_t size)
 {
 	struct cl_chunk *c = cl_chunk_of(b);
 	if (size == CL_CHUNK_USABLE) {
-		if (!c->reserved && cl_pool.spare && cl_pool.spare != c) {
-			cl_chunk_unmap(c);
+		if (!c->reserved && cl_pool.spare && cl_pool.spare != c && cl_chunk_unmap(c))
 			return false;
-		}
 		if (!c->reserved)
 			cl_pool.spare = c;
 		cl_release_inside(b, size, 1);
@@ -79,9 +78,11 @@ int cl_pool_trim(size_t pad)
 		struct cl_block *b = cl_first_block(c);
 		if ((b->word & CL_FREE) && cl_bsize(b) == CL_CHUNK_USABLE && !c->reserved) {
 			cl_list_remove(b, CL_CHUNK_USABLE);
-			cl_chunk_unmap(c);
-			released = 1;
-			continue;
+			if (cl_chunk_unmap(c)) {
+				released = 1;
+				continue;
+			}
+			cl_list_insert(b, CL_CHUNK_USABLE);
 		}
 		for (; b != cl_sentinel(c); b = cl_next_block(b)) {
 			if (!(b->word & CL_FREE))

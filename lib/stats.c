@@ -18,7 +18,7 @@ struct custom_mallinfo custom_mallinfo(void)
 		cl_pool_stats(&ps);
 	cl_os_stats(&os);
 	struct custom_mallinfo mi = {
-		.mapped = ps.chunk_bytes + os.large_bytes + cl_large_cached(),
+		.mapped = os.mapped_bytes,
 		.pool_mapped = ps.chunk_bytes,
 		.in_use = ps.chunk_bytes - ps.free_bytes + os.large_bytes,
 		.pool_free = ps.free_bytes,

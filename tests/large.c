@@ -19,9 +19,9 @@ int main(void)
 	ok(p != NULL, "a block at the threshold is allocated");
 	is_size(m1.large_blocks, m0.large_blocks + 1, "it is a large block");
 	is_size(m1.mmap_calls, m0.mmap_calls + 1, "with one mmap of its own");
-	ok(m1.large >= thr && m1.large < thr + 2 * CL_PAGE, "large bytes are its page-rounded size (%zu)", m1.large);
+	ok(m1.large >= thr && m1.large < thr + 2 * cl_geo.page, "large bytes are its page-rounded size (%zu)", m1.large);
 	size_t u = custom_malloc_usable_size(p);
-	ok(u >= thr && u < thr + CL_PAGE, "usable size covers the request, within a page (%zu)", u);
+	ok(u >= thr && u < thr + cl_geo.page, "usable size covers the request, within a page (%zu)", u);
 	memset(p, 0x11, u);
 	custom_free(p);
 	struct custom_mallinfo m2 = mi();

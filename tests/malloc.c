@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ static void test_calloc_page_edge(void)
 		}
 		struct cl_block *prev = cl_block_of(v[i - 1]);
 		uintptr_t u = (uintptr_t)cl_user(cl_next_block(prev));
-		size_t n = cl_align_up(u + 40000 + 7 * (size_t)i * 1000, CL_PAGE) - 7 - u;
+		size_t n = cl_align_up(u + 40000 + 7 * (size_t)i * 1000, cl_geo.page) - 7 - u;
 		unsigned char *p = opaque(custom_calloc(1, n));
 		v[i] = p;
 		if (!p) {
@@ -278,6 +279,10 @@ static void test_malloc_zero(void)
 	is_size((size_t)cl_heap_check(), 0, "malloc(0) blocks freed cleanly");
 }
 
+#ifndef SIZE_WIDTH
+# define SIZE_WIDTH (sizeof(size_t) * CHAR_BIT)
+#endif
+
 static void test_enomem(void)
 {
 	static const struct { size_t n; const char *name; } absurd[] = {
@@ -286,12 +291,13 @@ static void test_enomem(void)
 		{ SIZE_MAX - 15, "SIZE_MAX - 15" },
 		{ SIZE_MAX / 2, "SIZE_MAX / 2" },
 		{ SIZE_MAX / 2 + 1, "SIZE_MAX / 2 + 1" },
-		{ (size_t)1 << 62, "1 << 62" },
+		{ CL_REQUEST_MAX + 1, "the largest request + 1" },
 	};
 	static const struct { size_t a, b; const char *name; } over[] = {
 		{ SIZE_MAX / 2 + 1, 2, "(SIZE_MAX/2+1, 2)" },
 		{ 2, SIZE_MAX / 2 + 1, "(2, SIZE_MAX/2+1)" },
-		{ (size_t)1 << 33, (size_t)1 << 33, "(1<<33, 1<<33)" },
+		{ (size_t)1 << (SIZE_WIDTH / 2 + 1), (size_t)1 << (SIZE_WIDTH / 2 + 1),
+		  "(2^(bits/2+1), 2^(bits/2+1))" },
 		{ SIZE_MAX, SIZE_MAX, "(SIZE_MAX, SIZE_MAX)" },
 		{ 1, SIZE_MAX, "(1, SIZE_MAX)" },
 	};

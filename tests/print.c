@@ -50,7 +50,7 @@ int main(void)
 		 cl_bsize(cl_block_of(b)));
 	ok(strstr(out, want) != NULL, "the freed block is listed with its address and size (%s)", want);
 	snprintf(want, sizeof want, "chunk 0x%lx size %zu",
-		 (unsigned long)((uintptr_t)a & ~(CL_CHUNK_SIZE - 1)), (size_t)CL_CHUNK_SIZE);
+		 (unsigned long)((uintptr_t)a & ~(cl_geo.chunk - 1)), (size_t)cl_geo.chunk);
 	ok(strstr(out, want) != NULL, "its chunk is listed (%s)", want);
 	snprintf(want, sizeof want, "total: %zu chunks, %zu free blocks, %zu free bytes",
 		 m.chunks, m.free_blocks, m.pool_free);

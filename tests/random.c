@@ -235,8 +235,8 @@ int main(void)
 
 	custom_malloc_trim(0);
 	struct custom_mallinfo mi = custom_mallinfo();
-	ok(mi.mapped <= 3 * CL_CHUNK_SIZE,
-	   "after free and trim, mapped is %zu (at most %zu)", mi.mapped, 3 * CL_CHUNK_SIZE);
+	ok(mi.mapped <= 3 * cl_geo.chunk,
+	   "after free and trim, mapped is %zu (at most %zu)", mi.mapped, 3 * cl_geo.chunk);
 	ok(mi.large == 0 && mi.large_blocks == 0, "no large block left (%zu blocks, %zu bytes)",
 	   mi.large_blocks, mi.large);
 	is_size((size_t)cl_heap_check(), 0, "heap check clean after trim");

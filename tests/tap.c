@@ -109,6 +109,12 @@ const char *emulator(void)
 	return e && *e ? e : NULL;
 }
 
+int under_qemu(void)
+{
+	const char *v = getenv("CL_UNDER_QEMU");
+	return emulator() != NULL || (v && *v && *v != '0');
+}
+
 size_t rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");

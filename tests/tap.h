@@ -31,6 +31,11 @@ int done_testing(void);
  * a check of kernel behaviour the emulator does not reproduce skips, naming
  * the emulator and what it lacks. */
 const char *emulator(void);
+/* Whether the program runs under qemu-user: emulator() names one, or
+ * CL_UNDER_QEMU=1 (for a program run by hand under qemu).  The kernel's
+ * limits, page advice and a fork of a threaded process then concern the
+ * emulator, not the program, and the tests of those skip, saying so. */
+int under_qemu(void);
 
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 size_t rss_bytes(void);

@@ -114,7 +114,7 @@ static void *carve(void *arg)
 	pthread_barrier_wait(c->both);   /* both caches live before carving */
 	for (int i = 0; i < 64; i++) {
 		p[i] = custom_malloc(48);
-		c->chunk[i] = (uintptr_t)p[i] & ~((uintptr_t)CL_CHUNK_SIZE - 1);
+		c->chunk[i] = (uintptr_t)p[i] & ~((uintptr_t)cl_geo.chunk - 1);
 	}
 	pthread_barrier_wait(c->both);
 	for (int i = 0; i < 64; i++)
