@@ -5,14 +5,13 @@
  */
 #include <calloc-lite.h>
 
-#include "word.h"
+#include "header.h"
 
 int main(void)
 {
 	char *p = custom_malloc(48);
 	char *volatile before = p;
-	/* bits 48-55 of the word just before p: the tag */
-	before[(ptrdiff_t)WORD_BYTE(6) - (ptrdiff_t)sizeof(size_t)] ^= 0x40;
+	before[(ptrdiff_t)HDR_TAG_AT - (ptrdiff_t)CL_HDR] ^= 0x40;   /* the header's tag */
 	custom_free(p);
 	return 0;
 }
