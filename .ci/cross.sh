@@ -18,13 +18,14 @@ TARGETS=${TARGETS:-"aarch64-linux-gnu aarch64-linux-gnu/65536 s390x-linux-gnu
 # Failures that have an open cause, each with it.  A listed target that
 # fails is reported and does not fail CI; one that passes fails CI, so
 # that the list is emptied as soon as the cause is fixed.
-#  - i686, armhf: lib/internal.h asserts a 64-bit size_t and packs a tag
-#    into bits 48-63 of the header word (issue 11, 32-bit targets).
-#  - aarch64 with 64 KiB pages: the allocator's page unit is the constant
-#    4096; qemu-user then accepts madvise(MADV_DONTNEED) of 4 KiB ranges
-#    inside a 64 KiB page without clearing them, and calloc returns dirty
-#    bytes (issue 11, page size at run time).
-KNOWN_FAILURES=${KNOWN_FAILURES-"i686-linux-gnu arm-linux-gnueabihf aarch64-linux-gnu/65536"}
+#  - aarch64 with 64 KiB pages (qemu -p 65536): calloc returns zeros and
+#    the heap checks pass, but tests/pool's RSS checks do not: after the
+#    pool's 16 chunks are freed RSS stays 12 MiB above its start (limit
+#    4 MiB).  Under -p the emulator's whole RSS is 16 times larger
+#    (275 MB where qemu at 4 KiB shows 17 MB), so whether the allocator
+#    or qemu holds those pages is not settled; natively at a 64 KiB page
+#    unit (tests/pagesize.sh) and under qemu at 4 KiB the checks pass.
+KNOWN_FAILURES=${KNOWN_FAILURES-"aarch64-linux-gnu/65536"}
 
 # Cross compilers and their C libraries under /usr/TRIPLET (Debian 12 has
 # no crossbuild-essential for riscv64), objdump for each, and qemu-user.
