@@ -115,6 +115,14 @@ int under_qemu(void)
 	return emulator() != NULL || (v && *v && *v != '0');
 }
 
+const char *rss_unreliable(void)
+{
+	const char *e = emulator();
+	if (e && strstr(e, " -p "))
+		return "under qemu-user with -p, RSS is mostly the emulator's own";
+	return NULL;
+}
+
 size_t rss_bytes(void)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
