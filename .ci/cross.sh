@@ -15,17 +15,11 @@ export DEBIAN_FRONTEND=noninteractive
 TARGETS=${TARGETS:-"aarch64-linux-gnu aarch64-linux-gnu/65536 s390x-linux-gnu
 	powerpc64le-linux-gnu riscv64-linux-gnu i686-linux-gnu arm-linux-gnueabihf"}
 
-# Failures that have an open cause, each with it.  A listed target that
-# fails is reported and does not fail CI; one that passes fails CI, so
-# that the list is emptied as soon as the cause is fixed.
-#  - aarch64 with 64 KiB pages (qemu -p 65536): calloc returns zeros and
-#    the heap checks pass, but tests/pool's RSS checks do not: after the
-#    pool's 16 chunks are freed RSS stays 12 MiB above its start (limit
-#    4 MiB).  Under -p the emulator's whole RSS is 16 times larger
-#    (275 MB where qemu at 4 KiB shows 17 MB), so whether the allocator
-#    or qemu holds those pages is not settled; natively at a 64 KiB page
-#    unit (tests/pagesize.sh) and under qemu at 4 KiB the checks pass.
-KNOWN_FAILURES=${KNOWN_FAILURES-"aarch64-linux-gnu/65536"}
+# Failures that have an open cause, each with it (none at present).  A
+# listed target that fails is reported and does not fail CI; one that
+# passes fails CI, so that the list is emptied as soon as the cause is
+# fixed.
+KNOWN_FAILURES=${KNOWN_FAILURES-""}
 
 # Cross compilers and their C libraries under /usr/TRIPLET (Debian 12 has
 # no crossbuild-essential for riscv64), objdump for each, and qemu-user.
