@@ -4,7 +4,7 @@
  * the page has been given back to the OS, so a clear bit means the page
  * reads as zeros.
  *
- * Every function here expects cl_pool_lock held.
+ * Every function here expects the lock of the chunk's arena held.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -31,12 +31,16 @@ size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool 
 		c->dirty[w] = dirty ? before | m : before & ~m;
 		changed += (size_t)__builtin_popcountll((before ^ c->dirty[w]));
 	}
+	/* A chunk in no arena (being mapped) counts for itself only. */
+	struct cl_arena *a = c->owner;
 	if (dirty) {
 		c->dirty_pages += (uint32_t)changed;
-		cl_pool.dirty_pages += changed;
+		if (a)
+			a->dirty_pages += changed;
 	} else {
 		c->dirty_pages -= (uint32_t)changed;
-		cl_pool.dirty_pages -= changed;
+		if (a)
+			a->dirty_pages -= changed;
 	}
 	return changed;
 }
