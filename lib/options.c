@@ -153,7 +153,10 @@ void cl_options_read(void)
 		    32 * 1024, 1024 * 1024);
 	size_option("CALLOC_LITE_TRIM_THRESHOLD", &cl_opt.release_threshold,
 		    cl_geo.page, (size_t)1 << 30);
-	cl_opt.arenas = cl_geo.ncpus < CL_ARENAS_MAX ? cl_geo.ncpus : CL_ARENAS_MAX;
+	/* Four per CPU, as jemalloc has (glibc up to eight per core): threads
+	 * outnumber CPUs in most programs, and two threads that share an
+	 * arena wait for each other whenever both refill at once. */
+	cl_opt.arenas = cl_geo.ncpus < CL_ARENAS_MAX / 4 ? 4 * cl_geo.ncpus : CL_ARENAS_MAX;
 	size_option("CALLOC_LITE_ARENAS", &cl_opt.arenas, 1, CL_ARENAS_MAX);
 	/* Nothing smaller than a page can be given back. */
 	if (cl_opt.release_threshold < cl_geo.page)
