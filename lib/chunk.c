@@ -68,7 +68,8 @@ static struct cl_chunk *chunk_map(bool reserved)
 	/* A pool past HUGE_AFTER chunks is a big, growing heap: its new
 	 * chunks ask for transparent huge pages (before the first write
 	 * faults a small page in), and fault in 2 MiB at a time. */
-	bool huge = !reserved && __atomic_load_n(&chunks_total, __ATOMIC_RELAXED) >= HUGE_AFTER &&
+	bool huge = cl_opt.hugepages && !reserved &&
+		__atomic_load_n(&chunks_total, __ATOMIC_RELAXED) >= HUGE_AFTER &&
 		cl_os_hugepages(c, cl_geo.chunk, true) == 0;
 	__atomic_add_fetch(&chunks_total, 1, __ATOMIC_RELAXED);
 	c->magic = CL_CHUNK_MAGIC;

@@ -656,6 +656,8 @@ struct cl_options {
 	                            0 = every call past fail_after fails */
 	uint64_t fail_seed;      /* CALLOC_LITE_FAIL_SEED */
 	bool stats_at_exit;
+	bool hugepages;          /* CALLOC_LITE_HUGEPAGES: a big pool's new
+	                            chunks ask for transparent huge pages */
 	bool scribble;           /* CALLOC_LITE_SCRIBBLE */
 	bool check;              /* CALLOC_LITE_CHECK */
 	bool verbose;            /* CALLOC_LITE_VERBOSE */

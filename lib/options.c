@@ -162,6 +162,7 @@ void cl_options_read(void)
 	if (cl_opt.release_threshold < cl_geo.page)
 		cl_opt.release_threshold = cl_geo.page;
 	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
+	bool_option("CALLOC_LITE_HUGEPAGES", &cl_opt.hugepages);
 	bool_option("CALLOC_LITE_SCRIBBLE", &cl_opt.scribble);
 	bool_option("CALLOC_LITE_CHECK", &cl_opt.check);
 	bool_option("CALLOC_LITE_VERBOSE", &cl_opt.verbose);

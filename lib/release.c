@@ -59,8 +59,20 @@ bool cl_release_settle(struct cl_block *b, size_t size)
 	struct cl_arena *a = c->owner;
 	if (size == CL_CHUNK_USABLE)
 		return !cl_chunk_put(a, c);
-	if (size >= cl_opt.release_threshold && a->shrink > CL_RELEASE_SLACK &&
-	    dirty_free_bytes(a, size) > CL_RELEASE_SLACK)
+	if (a->shrink <= CL_RELEASE_SLACK || size < cl_geo.page)
+		return true;
+	/* Shrinking: runs of the release threshold go back once more than
+	 * the slack is resident and free.  When the resident free memory is
+	 * more than twice what is in use (a program that freed most of what
+	 * it had, scattered), any whole page goes: free runs then lie between
+	 * the blocks still in use and never grow to the threshold. */
+	size_t free_dirty = dirty_free_bytes(a, size);
+	if (free_dirty <= CL_RELEASE_SLACK)
+		return true;
+	size_t used = a->nchunks * CL_CHUNK_USABLE - a->free_bytes - size;
+	if (free_dirty > 2 * used + CL_RELEASE_SLACK)
+		cl_release_inside(b, size, cl_geo.page);
+	else if (size >= cl_opt.release_threshold)
 		cl_release_inside(b, size, cl_opt.release_threshold);
 	return true;
 }

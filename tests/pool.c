@@ -229,7 +229,7 @@ static void test_huge_pages(void)
 	}
 	long h1 = anon_huge_kib();
 	ok(mi().chunks > chunks0 + 60 && mi().chunks > 64 && h1 >= h0 + 2048,
-	   "a pool past 64 chunks gets huge pages for its new ones (%zu chunks, AnonHugePages %ld -> %ld KiB)",
+	   "with CALLOC_LITE_HUGEPAGES=1, a pool past 64 chunks gets huge pages for its new ones (%zu chunks, AnonHugePages %ld -> %ld KiB)",
 	   mi().chunks, h0, h1);
 	for (int i = 0; i < N; i++)
 		custom_free(p[i]);
@@ -241,6 +241,7 @@ static void test_huge_pages(void)
 int main(void)
 {
 	setenv("CALLOC_LITE_ARENAS", "4", 1);   /* whatever the CPUs here */
+	setenv("CALLOC_LITE_HUGEPAGES", "1", 1);   /* off by default: see test_huge_pages */
 	test_split_and_merge();
 	test_release_inside_chunk();
 	test_chunks_unmapped();
