@@ -43,7 +43,9 @@ static uint64_t random_secret(void)
 	if (r)
 		memcpy(&s, r, sizeof s);
 	s ^= (uint64_t)(uintptr_t)&s;      /* ASLR as a fallback */
-	return s | 1;
+	/* Low 4 bits 0 (cl_tag shifts them onto the size field); never all
+	 * 0 in the bits the tags use. */
+	return (s & ~(uint64_t)0xf) | 0x10;
 }
 
 void cl_init_slow(void)
