@@ -168,6 +168,26 @@ bool cl_chunk_put(struct cl_arena *a, struct cl_chunk *c)
 	return false;
 }
 
+/* An arena without threads keeps no spare: it goes to the reserve if
+ * that has room, else back to the OS. */
+void cl_chunk_drop_spare(struct cl_arena *a)
+{
+	struct cl_chunk *c = a->spare;
+	if (!c)
+		return;
+	struct cl_block *b = cl_first_block(c);
+	cl_list_remove(b, CL_CHUNK_USABLE);
+	a->spare = NULL;
+	unlink_from(a, c);
+	if (!reserve_has_spare()) {
+		to_reserve(c);
+	} else if (!unmap(c)) {
+		link_into(a, c);
+		a->spare = c;
+		cl_list_insert(b, CL_CHUNK_USABLE);
+	}
+}
+
 int cl_chunk_reserve(size_t bytes)
 {
 	cl_lock_take(&cl_reserve_lock);

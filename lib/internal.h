@@ -379,6 +379,7 @@ static inline struct cl_arena *cl_arena_of(const struct cl_block *b)
  * spare, moved to the reserve, or unmapped: true when it left a). */
 struct cl_chunk *cl_chunk_get(struct cl_arena *a);
 bool cl_chunk_put(struct cl_arena *a, struct cl_chunk *c);
+void cl_chunk_drop_spare(struct cl_arena *a);
 int cl_chunk_reserve(size_t bytes);              /* custom_init_pool */
 int cl_chunk_trim(struct cl_arena *a);
 int cl_chunk_trim_reserve(void);

@@ -165,7 +165,8 @@ static void tc_thread_exit(void *arg)
 	cl_arena_detach(a);
 	/* With one thread left, nobody hands blocks back to another: what
 	 * waits in the central lists would only pin its chunks.  An arena
-	 * without threads has no refills to wait for either. */
+	 * without threads has no refills to wait for either, nor a use for a
+	 * spare chunk. */
 	bool all = __atomic_load_n(&cl_live_caches, __ATOMIC_RELAXED) < 2;
 	unsigned n = cl_arena_count();
 	for (unsigned i = 0; i < n; i++) {
@@ -173,8 +174,11 @@ static void tc_thread_exit(void *arg)
 		if (!all && x != a)
 			continue;
 		cl_arena_lock(x);
-		if (all || __atomic_load_n(&x->threads, __ATOMIC_RELAXED) == 0)
+		bool idle = __atomic_load_n(&x->threads, __ATOMIC_RELAXED) == 0;
+		if (all || idle)
 			cl_central_drain(x);
+		if (idle)   /* and keeps no spare chunk mapped for nobody */
+			cl_chunk_drop_spare(x);
 		cl_arena_unlock(x);
 	}
 }
