@@ -81,6 +81,20 @@ CALLOC_LITE_API struct custom_mallinfo custom_mallinfo(void);
 /* A human summary of custom_mallinfo() on stderr, like malloc_stats(3). */
 CALLOC_LITE_API void custom_malloc_stats(void);
 
+/* What the allocator's locks cost, one entry per kind of lock (for
+ * example "arena"): how many locks of the kind exist, how often they were
+ * taken, and how often one was held by another thread when asked.  Fills
+ * up to N entries of OUT and returns the number of kinds, which later
+ * versions may raise; call with N = 0 to learn it.  See
+ * custom_malloc_stats(3). */
+struct custom_lock_stats {
+	const char *name;     /* the kind: a static string */
+	size_t locks;         /* locks of this kind */
+	size_t acquired;      /* acquisitions, all locks of the kind */
+	size_t contended;     /* of those, found held by another thread */
+};
+CALLOC_LITE_API size_t custom_malloc_lock_stats(struct custom_lock_stats *out, size_t n);
+
 /* Give back to the OS all free memory it can now, keeping PAD bytes.
  * Returns 1 if memory was released, else 0, like malloc_trim(3). */
 CALLOC_LITE_API int custom_malloc_trim(size_t pad);

@@ -4,7 +4,7 @@
  * lies; else a block of size + align is cut, and its front and tail go
  * back to the pool.
  *
- * Every function here expects cl_pool_lock held.
+ * Every function here expects the arena's lock held.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -51,15 +51,15 @@ static struct cl_block *find_aligned_fit(const struct cl_lists *L, size_t size, 
 	return NULL;
 }
 
-struct cl_block *cl_pool_alloc_aligned(size_t size, size_t align)
+struct cl_block *cl_pool_alloc_aligned(struct cl_arena *a, size_t size, size_t align)
 {
 	if (size + align + CL_MIN_BLOCK < size)
 		return NULL;
-	struct cl_block *spot, *b = find_aligned_fit(&cl_pool.arena[cl_tc.arena], size, align, &spot);
+	struct cl_block *spot, *b = find_aligned_fit(&a->lists, size, align, &spot);
 	if (b)   /* the tail goes back now, the front below */
 		b = cl_pool_take(b, (size_t)((char *)spot - (char *)b) + size, NULL);
 	else
-		b = cl_pool_alloc(size + align + CL_MIN_BLOCK, NULL);
+		b = cl_pool_alloc_here(a, size + align + CL_MIN_BLOCK, NULL);
 	if (!b)
 		return NULL;
 	uintptr_t u = cl_align_up((uintptr_t)cl_user(b), align);
@@ -67,13 +67,13 @@ struct cl_block *cl_pool_alloc_aligned(size_t size, size_t align)
 	if (front) {
 		if (front < CL_MIN_BLOCK)
 			front += align;  /* align >= 32 here, so front >= 32 now */
-		struct cl_block *a = (struct cl_block *)((char *)b + front);
+		struct cl_block *at = (struct cl_block *)((char *)b + front);
 		size_t rest = cl_bsize(b) - front;
 		cl_set_header(b, front, b->word & CL_PREV_FREE);
-		cl_set_header(a, rest, 0);
-		cl_pool_free(b);      /* sets a's CL_PREV_FREE */
-		a->prev_free = NULL;  /* as in cl_pool_take() */
-		b = a;
+		cl_set_header(at, rest, 0);
+		cl_pool_free(b);      /* sets at's CL_PREV_FREE */
+		at->prev_free = NULL; /* as in cl_pool_take() */
+		b = at;
 	}
 	cl_pool_shrink_in_place(b, size);
 	return b;

@@ -81,12 +81,15 @@ void *cl_debug_alloc(void *p, size_t n, bool zeroed)
  * second free sees a freed block).  The oldest leaves when a new one comes
  * in over the limits; its fill is checked then, before the pool can hand
  * the memory out again, and a changed byte is a write after free.
- * Guarded by cl_pool_lock, like the header words it flags.
+ * Guarded by its own lock, q_lock; the flag in a pool block's header is
+ * written under the lock of the block's arena as well (see struct
+ * cl_block), taken after q_lock.
  */
 #define Q_SLOTS    1024
 #define Q_BYTES    ((size_t)4 << 20)
 #define Q_BLOCK_MAX (Q_BYTES / 8)    /* bigger blocks are freed at once */
 
+static struct cl_lock q_lock = CL_LOCK_INIT;
 static struct {
 	struct cl_block *b[Q_SLOTS];
 	size_t len[Q_SLOTS];         /* usable bytes filled */
@@ -102,7 +105,22 @@ static const unsigned char *junk_mismatch(const unsigned char *p, size_t n)
 	return NULL;
 }
 
-/* Lock held.  The oldest block, its flag cleared, when the quarantine is
+/* Set or clear CL_QUARANTINE in b's header: under its arena's lock for a
+ * pool block, whose neighbours' frees write the same word. */
+static void q_flag(struct cl_block *b, bool on)
+{
+	struct cl_arena *a = (cl_word(b) & CL_LARGE) ? NULL : cl_arena_of(b);
+	if (a)
+		cl_arena_lock(a);
+	if (on)
+		cl_set_flag(b, CL_QUARANTINE);
+	else
+		cl_clear_flag(b, CL_QUARANTINE);
+	if (a)
+		cl_arena_unlock(a);
+}
+
+/* q_lock held.  The oldest block, its flag cleared, when the quarantine is
  * over its limits (or, with all, not empty); else NULL. */
 static struct cl_block *q_leave(bool all, size_t *len)
 {
@@ -113,7 +131,7 @@ static struct cl_block *q_leave(bool all, size_t *len)
 	q.head = (q.head + 1) % Q_SLOTS;
 	q.count--;
 	q.bytes -= *len;
-	cl_clear_flag(b, CL_QUARANTINE);
+	q_flag(b, false);
 	return b;
 }
 
@@ -131,9 +149,9 @@ static void q_drain(bool all, const char *func)
 {
 	for (;;) {
 		size_t len = 0;
-		cl_lock();
+		cl_lock_take(&q_lock);
 		struct cl_block *b = q_leave(all, &len);
-		cl_unlock();
+		cl_lock_drop(&q_lock);
 		if (!b)
 			return;
 		q_release(b, len, func);
@@ -151,21 +169,21 @@ bool cl_debug_free(struct cl_block *b, void *p, size_t usable, const char *func)
 	if (!cl_opt.scribble || usable > Q_BLOCK_MAX)
 		return true;
 	cl_asan_poison(p, usable);
-	cl_lock();
+	cl_lock_take(&q_lock);
 	while (q.count == Q_SLOTS) {  /* full: the oldest leaves first */
 		size_t len = 0;
 		struct cl_block *old = q_leave(true, &len);
-		cl_unlock();
+		cl_lock_drop(&q_lock);
 		q_release(old, len, func);
-		cl_lock();
+		cl_lock_take(&q_lock);
 	}
 	unsigned slot = (q.head + q.count) % Q_SLOTS;
-	cl_set_flag(b, CL_QUARANTINE);
+	q_flag(b, true);
 	q.b[slot] = b;
 	q.len[slot] = usable;
 	q.count++;
 	q.bytes += usable;
-	cl_unlock();
+	cl_lock_drop(&q_lock);
 	q_drain(false, func);
 	return false;
 }
@@ -179,7 +197,7 @@ void cl_debug_quarantine_flush(void)
 int cl_debug_quarantine_check(void)
 {
 	int faults = 0;
-	cl_lock();
+	cl_lock_take(&q_lock);
 	for (unsigned i = 0; i < q.count; i++) {
 		unsigned k = (q.head + i) % Q_SLOTS;
 		cl_asan_unpoison(cl_user(q.b[k]), q.len[k]);
@@ -194,9 +212,14 @@ int cl_debug_quarantine_check(void)
 			faults++;
 		}
 	}
-	cl_unlock();
+	cl_lock_drop(&q_lock);
 	return faults;
 }
+
+void cl_debug_init(void) { cl_lock_register(&q_lock, CL_LOCK_QUARANTINE); }
+void cl_debug_fork_prepare(void) { cl_lock_take(&q_lock); }
+void cl_debug_fork_parent(void) { cl_lock_drop(&q_lock); }
+void cl_debug_fork_child(void) { cl_lock_reinit(&q_lock); }
 
 /* The pool reads and writes headers and links inside memory memcheck knows
  * as freed or not yet defined: errors there are ours to ignore. */

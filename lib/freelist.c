@@ -5,7 +5,7 @@
  * two find-first-set instructions whatever the heap holds.  Invariants:
  * see struct cl_lists.
  *
- * Every function here expects cl_pool_lock held.
+ * Every function here expects the lock of the block's arena held.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -25,14 +25,11 @@ void cl_list_mapping(size_t size, unsigned *fl, unsigned *sl)
 	}
 }
 
-static inline struct cl_lists *lists_of(const struct cl_block *b)
-{
-	return &cl_pool.arena[cl_chunk_of(b)->arena];
-}
 
 void cl_list_insert(struct cl_block *b, size_t size)
 {
-	struct cl_lists *L = lists_of(b);
+	struct cl_arena *a = cl_chunk_of(b)->owner;
+	struct cl_lists *L = &a->lists;
 	unsigned fl, sl;
 	cl_list_mapping(size, &fl, &sl);
 	struct cl_block *h = L->heads[fl][sl];
@@ -43,13 +40,14 @@ void cl_list_insert(struct cl_block *b, size_t size)
 	L->heads[fl][sl] = b;
 	L->sl_bitmap[fl] |= 1u << sl;
 	L->fl_bitmap |= 1u << fl;
-	cl_pool.free_bytes += size;
-	cl_pool.free_blocks++;
+	a->free_bytes += size;
+	a->free_blocks++;
 }
 
 void cl_list_remove(struct cl_block *b, size_t size)
 {
-	struct cl_lists *L = lists_of(b);
+	struct cl_arena *a = cl_chunk_of(b)->owner;
+	struct cl_lists *L = &a->lists;
 	unsigned fl, sl;
 	cl_list_mapping(size, &fl, &sl);
 	/* A write past the end of a block can set CL_FREE in the next header:
@@ -71,8 +69,8 @@ void cl_list_remove(struct cl_block *b, size_t size)
 				L->fl_bitmap &= ~(1u << fl);
 		}
 	}
-	cl_pool.free_bytes -= size;
-	cl_pool.free_blocks--;
+	a->free_bytes -= size;
+	a->free_blocks--;
 }
 
 /* A free block of at least size: first fit among a few blocks of size's

@@ -19,22 +19,21 @@ static int atfork_registered;
 
 static void fork_prepare(void)
 {
-	pthread_mutex_lock(&cl_pool_lock);
-	cl_large_fork_prepare();
+	cl_debug_fork_prepare();
+	cl_arena_fork_prepare();
 }
 
 static void fork_parent(void)
 {
-	cl_large_fork_parent();
-	pthread_mutex_unlock(&cl_pool_lock);
+	cl_arena_fork_parent();
+	cl_debug_fork_parent();
 }
 
 static void fork_child(void)
 {
 	/* Only this thread survives; the locks it held are reset. */
-	cl_large_fork_child();
-	cl_pool_fork_child();
-	cl_tcache_fork_child();
+	cl_arena_fork_child();
+	cl_debug_fork_child();
 }
 
 static uint64_t random_secret(void)
@@ -44,7 +43,9 @@ static uint64_t random_secret(void)
 	if (r)
 		memcpy(&s, r, sizeof s);
 	s ^= (uint64_t)(uintptr_t)&s;      /* ASLR as a fallback */
-	return s | 1;
+	/* Low 4 bits 0 (cl_tag shifts them onto the size field); never all
+	 * 0 in the bits the tags use. */
+	return (s & ~(uint64_t)0xf) | 0x10;
 }
 
 void cl_init_slow(void)
@@ -52,11 +53,13 @@ void cl_init_slow(void)
 	pthread_mutex_lock(&init_lock);
 	if (!cl_is_ready()) {
 		cl_platform_init();
+
 		cl_secret = random_secret();
 		cl_cache_key = (uintptr_t)(cl_secret * 0xd6e8feb86659fd93ull) | 1;
 		cl_sizeclass_init();
 		cl_options_read();
-		cl_tcache_init();
+		cl_arena_init();
+		cl_debug_init();
 		__atomic_store_n(&cl_ready, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&init_lock);

@@ -125,9 +125,9 @@ static inline unsigned cl_log2(size_t x)
  *   prev_free holds cl_cache_key, which is how free spots a block that is
  *   already cached (a double free) without writing the header word.
  *
- * Who writes word (and tag): only code holding cl_pool_lock, also for
- * blocks in use, because the pool sets and clears CL_PREV_FREE in a
- * block's word when the block before it changes.  The owner of an in-use
+ * Who writes word (and tag): only code holding the lock of the block's
+ * arena (cl_arena_of), also for blocks in use, because the pool sets and
+ * clears CL_PREV_FREE in a block's word when the block before it changes.  The owner of an in-use
  * block only reads it (cl_word, a relaxed load), so the fast paths need
  * no lock.
  *
@@ -173,7 +173,8 @@ enum {
 _Static_assert(CL_REQUEST_MAX + CL_HDR + ((size_t)1 << 20) <= CL_BSIZE_MAX,
 	       "a request at the limit, with its header, rounded to 1 MiB pages, fits a header");
 
-extern uint64_t cl_secret;     /* set once by cl_init, from AT_RANDOM */
+extern uint64_t cl_secret;     /* set once by cl_init, from AT_RANDOM;
+                                  its low 4 bits are 0 */
 extern uintptr_t cl_cache_key; /* set once by cl_init; marks cached blocks */
 
 /* Relaxed atomics: plain moves on every target we build for, but they
@@ -190,11 +191,14 @@ static inline void cl_store_word(struct cl_block *b, size_t w) { __atomic_store_
 static inline size_t cl_bsize(const struct cl_block *b) { return cl_word(b) & CL_SIZE_MASK; }
 
 #if CL_64BIT
-/* The tag of a header at b: the top 16 bits of word. */
+/* The tag of a header at b, the top 16 bits of word: bits 4-19 of the
+ * address mixed with the secret (whose low 4 bits are 0, see cl_init).
+ * Two instructions on the free fast path; a word that is not a header we
+ * wrote (user data under a foreign or interior pointer) matches one time
+ * in 65536, which a multiplicative hash would not improve on. */
 static inline size_t cl_tag(const struct cl_block *b)
 {
-	uint64_t h = ((uint64_t)(uintptr_t)b ^ cl_secret) * 0x9e3779b97f4a7c15ull;
-	return (size_t)(h >> CL_TAG_SHIFT) << CL_TAG_SHIFT;
+	return (size_t)(((uint64_t)(uintptr_t)b ^ cl_secret) << (CL_TAG_SHIFT - 4));
 }
 static inline bool cl_tag_ok(const struct cl_block *b)
 {
@@ -235,7 +239,7 @@ static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
 	cl_store_word(b, size | flags);
 }
 #endif
-/* The writers below need cl_pool_lock (see struct cl_block). */
+/* The writers below need the lock of the block's arena (see struct cl_block). */
 static inline void cl_set_flag(struct cl_block *b, size_t f) { cl_store_word(b, cl_word(b) | f); }
 static inline void cl_clear_flag(struct cl_block *b, size_t f) { cl_store_word(b, cl_word(b) & ~f); }
 /* The header lies before the user's pointer; hide the arithmetic from the
@@ -278,44 +282,43 @@ extern uint16_t cl_class_limit[CL_CLASSES];                /* blocks a thread ca
 void cl_sizeclass_init(void);
 
 /* ------------------------------------------------------------------ */
-/* Thread caches (tcache.c)                                             */
+/* Locks (lock.c): every one counts its acquisitions and contention.    */
 
-/* room counts down as blocks are cached and is 0 in a thread whose cache is
- * not started (or already handed back), so the free fast path needs no
- * separate state test: no room sends it to the slow path. */
-struct cl_bin {
-	struct cl_block *head; /* singly linked through next_free */
-	uint16_t room;         /* limit - blocks held */
-	uint16_t limit;        /* this bin's bound, at most cl_class_limit[class]:
-	                          halved when the bin fills without having run
-	                          empty since it last filled (tcache.c) */
-	uint16_t refills;      /* batches taken so far: the batch grows with it */
-	uint16_t emptied;      /* ran empty (refilled) since it last filled */
+enum { CL_LOCK_ARENA, CL_LOCK_RESERVE, CL_LOCK_THREADS, CL_LOCK_QUARANTINE, CL_LOCK_KINDS };
+
+/* acquired and contended are written only by the holder (relaxed stores)
+ * and read by anyone (relaxed loads): statistics, not synchronisation. */
+struct cl_lock {
+	pthread_mutex_t mutex;
+	size_t acquired;       /* times taken */
+	size_t contended;      /* of those, times another thread held it */
+	uint8_t kind;          /* CL_LOCK_* */
 };
+#define CL_LOCK_INIT { .mutex = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP }
 
-struct cl_tcache {
-	struct cl_bin bin[CL_CLASSES + 1];   /* + the bin of CL_NO_CLASS */
-	uint8_t state;         /* CL_TC_NEW, CL_TC_LIVE or CL_TC_DEAD */
-	uint8_t arena;         /* the pool arena this thread carves from */
-};
-enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
+void cl_lock_register(struct cl_lock *l, unsigned kind);
+void cl_lock_reinit(struct cl_lock *l);
+size_t cl_lock_stats(struct custom_lock_stats *out, size_t n);
 
-extern CL_TLS struct cl_tcache cl_tc;
-
-/* A bin that fills without running empty halves its limit, but not below
- * this many bytes of blocks (tcache.c). */
-#define CL_BIN_MIN_BYTES 8192u
-/* Blocks of a class that the caches handed back and that wait for a
- * refill, before they go to the pool (tcache.c). */
-#define CL_CENTRAL_BYTES (8u << 10)
-
-CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
-void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
-void cl_tcache_drain_all(void);
-void cl_tcache_init(void);
-void cl_tcache_fork_child(void);
-bool cl_tcache_holds(struct cl_block *b);        /* in this thread's cache? */
-size_t cl_tcache_central_bytes(void);            /* in the central lists */
+static inline void cl_lock_take(struct cl_lock *l)
+{
+	if (CL_UNLIKELY(pthread_mutex_trylock(&l->mutex) != 0)) {
+		pthread_mutex_lock(&l->mutex);
+		__atomic_store_n(&l->contended, l->contended + 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&l->acquired, l->acquired + 1, __ATOMIC_RELAXED);
+}
+static inline bool cl_lock_try(struct cl_lock *l)
+{
+	if (pthread_mutex_trylock(&l->mutex) != 0)
+		return false;
+	__atomic_store_n(&l->acquired, l->acquired + 1, __ATOMIC_RELAXED);
+	return true;
+}
+static inline void cl_lock_drop(struct cl_lock *l)
+{
+	pthread_mutex_unlock(&l->mutex);
+}
 
 /* ------------------------------------------------------------------ */
 /* Chunks (chunk.c) and their page bits (pages.c)                       */
@@ -338,9 +341,13 @@ size_t cl_tcache_central_bytes(void);            /* in the central lists */
 struct cl_chunk {
 	uint64_t magic;                     /* CL_CHUNK_MAGIC */
 	struct cl_chunk *next, *prev;       /* all chunks, for walks */
+	/* The arena whose free lists hold its blocks, or NULL while the chunk
+	 * waits, wholly free, in the reserve (chunk.c).  Changes only while
+	 * the chunk is wholly free, under the locks of both sides; read
+	 * without a lock by whoever holds one of its blocks (relaxed). */
+	struct cl_arena *owner;
 	bool reserved;                      /* from custom_init_pool: kept */
 	bool huge;                          /* asked for transparent huge pages */
-	uint8_t arena;                      /* whose free lists hold its blocks */
 	uint32_t dirty_pages;
 	uint64_t dirty[CL_CHUNK_PAGES_MAX / CL_WORD_BITS64];
 };
@@ -361,8 +368,27 @@ static inline struct cl_block *cl_sentinel(struct cl_chunk *c)
 	return (struct cl_block *)((char *)c + cl_geo.chunk - CL_HDR);
 }
 
-struct cl_chunk *cl_chunk_new(unsigned arena, bool reserved);
-bool cl_chunk_unmap(struct cl_chunk *c);   /* false: the OS refused, c stays */
+static inline struct cl_arena *cl_arena_of(const struct cl_block *b)
+{
+	return __atomic_load_n(&cl_chunk_of(b)->owner, __ATOMIC_RELAXED);
+}
+
+/* chunk.c; the arena's lock held.  A chunk for a, from the reserve or
+ * newly mapped (NULL if none can be had), its one free block in a's
+ * lists; a chunk of a that has become wholly free given up (kept as a's
+ * spare, moved to the reserve, or unmapped: true when it left a). */
+struct cl_chunk *cl_chunk_get(struct cl_arena *a);
+bool cl_chunk_put(struct cl_arena *a, struct cl_chunk *c);
+void cl_chunk_drop_spare(struct cl_arena *a);
+int cl_chunk_reserve(size_t bytes);              /* custom_init_pool */
+int cl_chunk_trim(struct cl_arena *a);
+int cl_chunk_trim_reserve(void);
+struct cl_chunk_stats {
+	size_t chunks, free_bytes, free_blocks, dirty_pages;
+};
+void cl_chunk_reserve_stats(struct cl_chunk_stats *s);
+struct cl_chunk *cl_chunk_reserve_list(void);    /* print and check; lock held */
+extern struct cl_lock cl_reserve_lock;
 
 size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool dirty);
 static inline void cl_pages_dirty(const void *from, const void *to)
@@ -396,78 +422,199 @@ void cl_list_remove(struct cl_block *b, size_t size);
 struct cl_block *cl_find_fit(const struct cl_lists *L, size_t size);
 
 /* ------------------------------------------------------------------ */
-/* The pool (pool.c): split and coalesce; release policy (release.c);   */
-/* aligned fits (aligned.c).                                             */
+/* Thread caches (tcache.c)                                             */
 
-/* Threads take turns at the pool's arenas (pool.c), each with its own free
- * lists and chunks, under the one lock. */
-#define CL_ARENAS 2
+/* room counts down as blocks are cached and is 0 in a thread whose cache is
+ * not started (or already handed back), so the free fast path needs no
+ * separate state test: no room sends it to the slow path. */
+struct cl_bin {
+	struct cl_block *head; /* singly linked through next_free */
+	uint16_t room;         /* limit - blocks held */
+	uint16_t limit;        /* this bin's bound, at most cl_class_limit[class]:
+	                          halved when the bin fills without having run
+	                          empty since it last filled (tcache.c) */
+	uint16_t refills;      /* batches taken so far: the batch grows with it */
+	uint16_t emptied;      /* ran empty (refilled) since it last filled */
+};
+
+struct cl_tcache {
+	struct cl_bin bin[CL_CLASSES + 1];   /* + the bin of CL_NO_CLASS */
+	uint8_t state;         /* CL_TC_NEW, CL_TC_LIVE or CL_TC_DEAD */
+	struct cl_arena *arena;/* the arena this thread carves from; NULL
+	                          until its cache starts: then arena 0 */
+};
+enum { CL_TC_NEW = 0, CL_TC_LIVE = 1, CL_TC_DEAD = 2 };
+
+extern CL_TLS struct cl_tcache cl_tc;
+
+/* A bin that fills without running empty halves its limit, but not below
+ * this many bytes of blocks (tcache.c). */
+#define CL_BIN_MIN_BYTES 8192u
+/* Blocks of a class that the caches handed back and that wait for a
+ * refill, before they go to the pool (central.c). */
+#define CL_CENTRAL_BYTES (8u << 10)
+#define CL_CENTRAL_SLOTS 64
+#define CL_ORPHANS 4
+
+CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
+void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
+void cl_tcache_drain_all(void);
+struct cl_arena *cl_tcache_start(void);           /* the arena of a new thread */
+void cl_tcache_fork_child(void);
+bool cl_tcache_holds(struct cl_block *b);        /* in this thread's cache? */
+size_t cl_tcache_central_bytes(void);            /* in the central lists */
+
+/* ------------------------------------------------------------------ */
+/* Arenas (arena.c): the pool is split into arenas, each with its own  */
+/* lock, chunks, free lists, handed-back blocks and large-mapping cache. */
+
+/* Four arenas per CPU this process may run on (CALLOC_LITE_ARENAS
+ * sets the number), created when a thread first needs one: arena 0 is
+ * static, the others are mapped.  A thread keeps the arena it was given
+ * when its cache started (the one with the fewest threads), so its blocks
+ * lie together and a thread that moves between CPUs leaves no trail. */
+#define CL_ARENAS_MAX 256
+#define CL_LARGE_SLOTS 8
+
+/* Blocks of one class handed back by the caches, waiting for a refill
+ * (central.c).  Arrays of pointers, not chains through the blocks: a
+ * refill copies pointers under the lock and touches the blocks, whose
+ * memory another core wrote last, after it.  Every block here belongs to
+ * this arena and keeps the cache key (a second free is a double free). */
+struct cl_central {
+	unsigned count, cap;   /* cap: CL_CENTRAL_BYTES of the class, at most CL_CENTRAL_SLOTS */
+	struct cl_block *slot[CL_CENTRAL_SLOTS];
+};
+
+/*
+ * Everything but the remote list is under lock.  Invariants: every chunk
+ * of chunks has owner == this arena; free_bytes and free_blocks count the
+ * blocks in lists; dirty_pages is the sum of the chunks' dirty_pages;
+ * spare, when set, is one of chunks and wholly free; large_bytes is the
+ * sum of large_len[].
+ *
+ * remote: blocks of this arena that other threads freed, a chain through
+ * next_free (each carries the cache key, as in a thread cache: a second
+ * free of one is a double free).  Other threads push onto it with a
+ * compare-and-swap and never take the lock; whoever holds the lock takes
+ * the whole chain with one exchange (cl_arena_collect) and gives each
+ * block back as its own free would.  remote_bytes is an estimate of what
+ * the chain holds, to decide when a pusher collects for an idle owner.
+ */
+struct cl_arena {
+	struct cl_lock lock;
+	unsigned index;
+	unsigned threads;                  /* live caches using it: written under
+	                                      cl_threads_lock, read anywhere (relaxed) */
+	struct cl_lists lists;
+	struct cl_chunk *chunks;           /* doubly linked through next/prev */
+	struct cl_chunk *spare;            /* a wholly free chunk kept mapped */
+	size_t nchunks, free_bytes, free_blocks, dirty_pages;
+	size_t merges_prev, merges_next;
+	/* Bytes freed to the pool less bytes taken from it, floored at 0 and
+	 * capped at CL_SHRINK_CAP: a clock without a timer (release.c). */
+	size_t shrink;
+	struct cl_central central[CL_CLASSES];
+	struct cl_bin orphan[CL_ORPHANS][CL_CLASSES];   /* exited threads' caches */
+	unsigned orphans;
+	char *large_map[CL_LARGE_SLOTS];   /* freed large mappings kept (large.c) */
+	size_t large_len[CL_LARGE_SLOTS];
+	size_t large_bytes;
+
+	_Alignas(64) struct cl_block *remote;   /* lock-free: another core writes it */
+	ptrdiff_t remote_bytes;
+};
+
+extern struct cl_arena *cl_arenas[CL_ARENAS_MAX]; /* [0, cl_narenas) are set */
+extern unsigned cl_narenas;                       /* atomic; only grows */
+extern unsigned cl_live_caches;                   /* atomic: threads with a live cache */
+extern struct cl_lock cl_threads_lock;
+
+/* This thread's arena, given to it at its first slow path of any kind
+ * (cl_tcache_start); arena 0 for a thread that never gets a cache (the
+ * checking modes). */
+static inline struct cl_arena *cl_my_arena(void)
+{
+	struct cl_arena *a = cl_tc.arena;
+	return CL_LIKELY(a != NULL) ? a : cl_tcache_start();
+}
+static inline unsigned cl_arena_count(void) { return __atomic_load_n(&cl_narenas, __ATOMIC_ACQUIRE); }
+
+void cl_arena_init(void);
+struct cl_arena *cl_arena_attach(void);          /* a thread's cache starts */
+void cl_arena_detach(struct cl_arena *a);        /* and ends */
+void cl_arena_lock(struct cl_arena *a);          /* takes remote frees too */
+bool cl_arena_trylock(struct cl_arena *a);
+void cl_arena_unlock(struct cl_arena *a);
+/* Hand blocks first..last (chained through next_free, each carrying the
+ * cache key, bytes in all) to their arena a without its lock. */
+void cl_arena_remote(struct cl_arena *a, struct cl_block *first, struct cl_block *last, size_t bytes);
+void cl_arena_collect(struct cl_arena *a);       /* lock held */
+void cl_arena_fork_prepare(void);
+void cl_arena_fork_parent(void);
+void cl_arena_fork_child(void);
+
+/* central.c, a's lock held: b (of class cls, carrying the cache key) waits
+ * in a's central list if there is room and the lists are in use (true),
+ * else the caller frees it to the pool. */
+bool cl_central_put(struct cl_arena *a, struct cl_block *b, unsigned cls);
+unsigned cl_central_take(struct cl_arena *a, unsigned cls, struct cl_block **out, unsigned n);
+void cl_central_drain(struct cl_arena *a);
+void cl_central_init(struct cl_arena *a);
+/* b, of arena a and freed by this thread outside a cache: to the pool
+ * (a's lock held or taken) or, for another arena's block, its remote list. */
+void cl_arena_free(struct cl_block *b);
+
+/* ------------------------------------------------------------------ */
+/* The pool (pool.c): split and coalesce; release policy (release.c);   */
+/* aligned fits (aligned.c).  Every function here expects the lock of   */
+/* the arena it is given, or of the block's arena, held.                */
 
 /* Set by cl_pool_alloc when zeroing can skip [lo, hi): pages known zero. */
 struct cl_zero_hint {
 	char *lo, *hi;
 };
 
-/* The pool's state, under cl_pool_lock.  free_bytes and free_blocks count
- * the blocks in the free lists; dirty_pages is the sum of the chunks'. */
-struct cl_pool {
-	struct cl_lists arena[CL_ARENAS];
-	struct cl_chunk *chunks;
-	struct cl_chunk *spare;             /* a wholly free chunk kept mapped */
-	size_t nchunks, free_bytes, free_blocks, dirty_pages;
-	size_t merges_prev, merges_next;
-	/* Bytes freed to the pool less bytes taken from it, floored at 0 and
-	 * capped at CL_SHRINK_CAP: a clock without a timer (release.c). */
-	size_t shrink;
-};
-extern struct cl_pool cl_pool;
-extern pthread_mutex_t cl_pool_lock;
-
 #define CL_SHRINK_CAP (2 * CL_RELEASE_SLACK)
 
-/* All of these expect cl_pool_lock held. */
-struct cl_block *cl_pool_alloc(size_t bsize, struct cl_zero_hint *z);
-struct cl_block *cl_pool_alloc_aligned(size_t bsize, size_t align);
-struct cl_block *cl_pool_alloc_run(size_t unit, size_t max);
-struct cl_block *cl_pool_alloc_resident(size_t size);
+struct cl_block *cl_pool_alloc(struct cl_arena *a, size_t bsize, struct cl_zero_hint *z);
+struct cl_block *cl_pool_alloc_here(struct cl_arena *a, size_t bsize, struct cl_zero_hint *z);
+struct cl_block *cl_pool_alloc_aligned(struct cl_arena *a, size_t bsize, size_t align);
+struct cl_block *cl_pool_alloc_run(struct cl_arena *a, size_t unit, size_t max);
+struct cl_block *cl_pool_alloc_resident(struct cl_arena *a, size_t size);
 struct cl_block *cl_pool_take(struct cl_block *b, size_t size, struct cl_zero_hint *z);
-unsigned cl_pool_arena(const struct cl_block *b);   /* the arena it was cut from */
 void cl_pool_free(struct cl_block *b);
 bool cl_pool_grow_in_place(struct cl_block *b, size_t bsize);
 void cl_pool_shrink_in_place(struct cl_block *b, size_t bsize);
-int cl_pool_reserve(size_t bytes);
-int cl_pool_trim(size_t pad);
-void cl_pool_fork_child(void);
+int cl_pool_trim(size_t pad);                     /* takes the locks itself */
 /* release.c: b (size bytes) has just become free and merged; gives back
- * what the policy says.  False when its chunk was unmapped. */
+ * what the policy says.  False when its chunk left the arena. */
 bool cl_release_settle(struct cl_block *b, size_t size);
 size_t cl_release_inside(struct cl_block *b, size_t size, size_t min_bytes);
-static inline void cl_release_taken(size_t size)
+static inline void cl_release_taken(struct cl_arena *a, size_t size)
 {
-	cl_pool.shrink = cl_pool.shrink > size ? cl_pool.shrink - size : 0;
+	a->shrink = a->shrink > size ? a->shrink - size : 0;
 }
-static inline void cl_release_freed(size_t size)
+static inline void cl_release_freed(struct cl_arena *a, size_t size)
 {
-	cl_pool.shrink = cl_pool.shrink + size < CL_SHRINK_CAP ? cl_pool.shrink + size : CL_SHRINK_CAP;
+	a->shrink = a->shrink + size < CL_SHRINK_CAP ? a->shrink + size : CL_SHRINK_CAP;
 }
 
 struct cl_pool_stats {
 	size_t chunks, chunk_bytes, free_bytes, released_bytes, free_blocks;
 };
-void cl_pool_stats(struct cl_pool_stats *s);
-void cl_pool_print(void);
-int cl_pool_check(void);
+void cl_pool_stats(struct cl_pool_stats *s);     /* takes the locks itself */
+void cl_pool_print(void);                        /* takes the locks itself */
+int cl_pool_check(void);                         /* takes the locks itself */
 
 /* ------------------------------------------------------------------ */
-/* Large blocks (large.c): one mapping each.                            */
+/* Large blocks (large.c): one mapping each; freed mappings wait in the */
+/* freeing thread's arena for reuse.                                    */
 
 void *cl_large_alloc(size_t n, size_t align, bool zero);
 void cl_large_free(struct cl_block *b);
-int cl_large_trim(void);                         /* empty the reuse cache */
-size_t cl_large_cached(void);                    /* bytes in it */
-void cl_large_fork_prepare(void);
-void cl_large_fork_parent(void);
-void cl_large_fork_child(void);
+int cl_large_trim(struct cl_arena *a);           /* empty a's cache; a's lock held */
+size_t cl_large_cached(void);                    /* bytes in all caches */
 void *cl_large_realloc(struct cl_block *b, size_t n);
 static inline size_t cl_large_usable(const struct cl_block *b)
 {
@@ -507,11 +654,15 @@ enum { CL_OS_MAP = 1, CL_OS_UNMAP = 2, CL_OS_RELEASE = 4, CL_OS_REMAP = 8 };
 struct cl_options {
 	size_t mmap_threshold;   /* requests at or above go to own mappings */
 	size_t release_threshold;/* free runs this long are madvised away */
+	size_t arenas;           /* CALLOC_LITE_ARENAS: at most this many;
+	                            default, four per CPU we may run on */
 	size_t fail_after;       /* CALLOC_LITE_FAIL_AFTER: 0 = never */
 	uint64_t fail_chance;    /* CALLOC_LITE_FAIL_PROBABILITY in 2^-64ths:
 	                            0 = every call past fail_after fails */
 	uint64_t fail_seed;      /* CALLOC_LITE_FAIL_SEED */
 	bool stats_at_exit;
+	bool hugepages;          /* CALLOC_LITE_HUGEPAGES: a big pool's new
+	                            chunks ask for transparent huge pages */
 	bool scribble;           /* CALLOC_LITE_SCRIBBLE */
 	bool check;              /* CALLOC_LITE_CHECK */
 	bool verbose;            /* CALLOC_LITE_VERBOSE */
@@ -543,23 +694,14 @@ bool cl_debug_free(struct cl_block *b, void *p, size_t usable, const char *func)
 void cl_debug_quarantine_flush(void);            /* free all it holds */
 int cl_debug_quarantine_check(void);             /* faults, as cl_heap_check */
 void cl_debug_quiet(bool on);                    /* valgrind error reporting */
+void cl_debug_init(void);
+void cl_debug_fork_prepare(void);
+void cl_debug_fork_parent(void);
+void cl_debug_fork_child(void);
 void cl_debug_check(const char *func, const void *p);
 /* Pool memory state for AddressSanitizer (no-ops unless CL_ASAN). */
 void cl_asan_poison(void *p, size_t n);
 void cl_asan_unpoison(void *p, size_t n);
-
-static inline void cl_lock(void)
-{
-	pthread_mutex_lock(&cl_pool_lock);
-	if (CL_UNLIKELY(cl_opt.valgrind))
-		cl_debug_quiet(true);
-}
-static inline void cl_unlock(void)
-{
-	if (CL_UNLIKELY(cl_opt.valgrind))
-		cl_debug_quiet(false);
-	pthread_mutex_unlock(&cl_pool_lock);
-}
 
 /* ------------------------------------------------------------------ */
 /* Initialisation (init.c), errors (error.c), output without malloc.    */

@@ -5,13 +5,16 @@
  * was aligned beyond 16), its size is the whole mapping's, and CL_LARGE is
  * set.  Realloc moves the mapping with mremap.
  *
- * Free unmaps, except that freed mappings (at most CACHE_SLOTS, and at most
- * cache_budget() bytes together) are kept resident for the next large
- * requests (see cache_take), and so are the tails cut off them:
+ * Free unmaps, except that freed mappings are kept resident for the next
+ * large requests (see cache_take), and so are the tails cut off them:
  * without them a program that allocates and frees big buffers in a loop
  * pays a mapping, a page fault per page and an unmapping every time (glibc
- * avoids that by raising its mmap threshold, and keeps the memory).
- * custom_malloc_trim empties the cache.
+ * avoids that by raising its mmap threshold, and keeps the memory).  Each
+ * arena keeps up to CL_LARGE_SLOTS mappings, under its lock: a large block
+ * has no home, so its mapping waits in the arena of the thread that freed
+ * it.  All the arenas together keep at most cache_budget() bytes.
+ * custom_malloc_trim empties the caches, and so does an arena that must
+ * grow its pool (cl_chunk_get).
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -21,20 +24,14 @@
 #include <errno.h>
 #include <string.h>
 
-#define CACHE_SLOTS 8
-#define CACHE_BYTES ((size_t)40 << 20)      /* the most the cache holds */
-/* The least it may hold: the mapping of an 8 MiB block (header page
+#define CACHE_BYTES ((size_t)40 << 20)      /* the most the caches hold */
+/* The least they may hold: the mapping of an 8 MiB block (header page
  * included), so that a loop over one such buffer keeps it. */
 #define CACHE_FLOOR (((size_t)8 << 20) + 64 * 1024)
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-	char *map[CACHE_SLOTS];    /* NULL: empty slot */
-	size_t len[CACHE_SLOTS];
-	size_t bytes;              /* sum of len[] */
-} cache;
+static size_t cached_total;   /* atomic: bytes in every arena's cache */
 
-/* The cache may hold twice the bytes of the large blocks in use, between
+/* The caches may hold twice the bytes of the large blocks in use, between
  * CACHE_FLOOR and CACHE_BYTES: a program with few large blocks does not
  * keep 40 MiB resident for them once it has freed them. */
 static size_t cache_budget(void)
@@ -50,46 +47,48 @@ static inline char *mapping_of(const struct cl_block *b)
 	return (char *)b - b->prev_size;
 }
 
-/* Empty slot i, returning its mapping and length; cache_lock held. */
-static char *slot_take(int i, size_t *len)
+/* Empty slot i of a's cache, returning its mapping and length; a's lock
+ * held. */
+static char *slot_take(struct cl_arena *a, int i, size_t *len)
 {
-	char *m = cache.map[i];
-	*len = cache.len[i];
-	cache.map[i] = NULL;
-	cache.bytes -= *len;
+	char *m = a->large_map[i];
+	*len = a->large_len[i];
+	a->large_map[i] = NULL;
+	a->large_bytes -= *len;
+	__atomic_sub_fetch(&cached_total, *len, __ATOMIC_RELAXED);
 	return m;
 }
 
-static bool cache_put(char *m, size_t len);
+static bool cache_put(struct cl_arena *a, char *m, size_t len);
 
-/* A cached mapping for *len bytes, or NULL.  The smallest one that is big
- * enough, its tail cut off and cached on its own when it is more than four
- * times as long as needed (*len grows to the kept length otherwise); else
- * the biggest one, grown with mremap: its pages are resident already, only
- * the new ones fault in. */
-static char *cache_take(size_t *len)
+/* A cached mapping of a for *len bytes, or NULL.  The smallest one that
+ * is big enough, its tail cut off and cached on its own when it is more
+ * than four times as long as needed (*len grows to the kept length
+ * otherwise); else the biggest one, grown with mremap: its pages are
+ * resident already, only the new ones fault in. */
+static char *cache_take(struct cl_arena *a, size_t *len)
 {
 	int fit = -1, big = -1;
-	pthread_mutex_lock(&cache_lock);
-	for (int i = 0; i < CACHE_SLOTS; i++) {
-		if (!cache.map[i])
+	cl_arena_lock(a);
+	for (int i = 0; i < CL_LARGE_SLOTS; i++) {
+		if (!a->large_map[i])
 			continue;
-		if (cache.len[i] >= *len) {
-			if (fit < 0 || cache.len[i] < cache.len[fit])
+		if (a->large_len[i] >= *len) {
+			if (fit < 0 || a->large_len[i] < a->large_len[fit])
 				fit = i;
-		} else if (big < 0 || cache.len[i] > cache.len[big]) {
+		} else if (big < 0 || a->large_len[i] > a->large_len[big]) {
 			big = i;
 		}
 	}
 	int pick = fit >= 0 ? fit : big;
 	size_t have = 0;
-	char *m = pick >= 0 ? slot_take(pick, &have) : NULL;
-	pthread_mutex_unlock(&cache_lock);
+	char *m = pick >= 0 ? slot_take(a, pick, &have) : NULL;
+	cl_arena_unlock(a);
 	if (!m)
 		return NULL;
 	if (have < *len) {
 		char *g = cl_os_remap(m, have, *len);
-		if (!g && !cache_put(m, have))
+		if (!g && !cache_put(a, m, have))
 			cl_os_unmap(m, have);   /* failing, it stays mapped and counted */
 		return g;
 	}
@@ -97,48 +96,49 @@ static char *cache_take(size_t *len)
 	 * unmapped, its pages would have to fault in again.  If it can be
 	 * neither kept nor unmapped, the block keeps it. */
 	if (have - *len <= 3 * *len ||
-	    (!cache_put(m + *len, have - *len) && cl_os_unmap(m + *len, have - *len) != 0))
+	    (!cache_put(a, m + *len, have - *len) && cl_os_unmap(m + *len, have - *len) != 0))
 		*len = have;
 	return m;
 }
 
-/* Keep mapping m (len bytes) for reuse, evicting smaller ones to make room
- * (a big mapping can serve more requests, and grows less); false if it is
- * too big to keep, or smaller than all it would have to evict. */
-static bool cache_put(char *m, size_t len)
+/* Keep mapping m (len bytes) in a's cache, evicting smaller ones to make
+ * room (a big mapping can serve more requests, and grows less); false if
+ * it is too big to keep, or smaller than all it would have to evict. */
+static bool cache_put(struct cl_arena *a, char *m, size_t len)
 {
-	char *evict[CACHE_SLOTS];
-	size_t evict_len[CACHE_SLOTS];
+	char *evict[CL_LARGE_SLOTS];
+	size_t evict_len[CL_LARGE_SLOTS];
 	int n = 0, slot = -1;
 	bool kept = false;
 	size_t budget = cache_budget();
 	if (len > CACHE_BYTES / 2)
 		return false;
-	pthread_mutex_lock(&cache_lock);
+	cl_arena_lock(a);
 	for (;;) {
 		int small = -1;
 		slot = -1;
-		for (int i = 0; i < CACHE_SLOTS; i++) {
-			if (!cache.map[i])
+		for (int i = 0; i < CL_LARGE_SLOTS; i++) {
+			if (!a->large_map[i])
 				slot = i;
-			else if (small < 0 || cache.len[i] < cache.len[small])
+			else if (small < 0 || a->large_len[i] < a->large_len[small])
 				small = i;
 		}
-		if (slot >= 0 && cache.bytes + len <= budget) {
+		if (slot >= 0 && __atomic_load_n(&cached_total, __ATOMIC_RELAXED) + len <= budget) {
 			kept = true;
 			break;
 		}
-		if (small < 0 || cache.len[small] > len)
+		if (small < 0 || a->large_len[small] > len)
 			break;      /* keep the bigger ones */
-		evict[n] = slot_take(small, &evict_len[n]);
+		evict[n] = slot_take(a, small, &evict_len[n]);
 		n++;
 	}
 	if (kept) {
-		cache.map[slot] = m;
-		cache.len[slot] = len;
-		cache.bytes += len;
+		a->large_map[slot] = m;
+		a->large_len[slot] = len;
+		a->large_bytes += len;
+		__atomic_add_fetch(&cached_total, len, __ATOMIC_RELAXED);
 	}
-	pthread_mutex_unlock(&cache_lock);
+	cl_arena_unlock(a);
 	while (n--)
 		cl_os_unmap(evict[n], evict_len[n]);
 	return kept;
@@ -157,7 +157,7 @@ void *cl_large_alloc(size_t n, size_t align, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *m = cache_take(&len);
+	char *m = cache_take(cl_my_arena(), &len);
 	bool fresh = m == NULL;
 	if (fresh && !(m = cl_os_map(len))) {
 		errno = ENOMEM;
@@ -180,36 +180,35 @@ void cl_large_free(struct cl_block *b)
 	/* While the mapping waits in the cache, a second free of b must see
 	 * a freed block (an unmapped one faults on the header read). */
 	cl_set_flag(b, CL_FREE);
-	if (!cache_put(mapping_of(b), len))
+	if (!cache_put(cl_my_arena(), mapping_of(b), len))
 		cl_os_unmap(mapping_of(b), len);  /* failing, it stays mapped and counted */
 }
 
-int cl_large_trim(void)
+/* Empty a's cache; a's lock held. */
+int cl_large_trim(struct cl_arena *a)
 {
 	int released = 0;
-	for (;;) {
-		char *m = NULL;
-		size_t len = 0;
-		pthread_mutex_lock(&cache_lock);
-		for (int i = 0; i < CACHE_SLOTS && !m; i++)
-			if (cache.map[i])
-				m = slot_take(i, &len);
-		pthread_mutex_unlock(&cache_lock);
-		if (!m)
-			return released;
-		cl_os_unmap(m, len);
-		released = 1;
+	for (int i = 0; i < CL_LARGE_SLOTS; i++) {
+		if (!a->large_map[i])
+			continue;
+		size_t len;
+		char *m = slot_take(a, i, &len);
+		if (cl_os_unmap(m, len) == 0) {
+			released = 1;
+		} else {   /* the OS refused: keep it */
+			a->large_map[i] = m;
+			a->large_len[i] = len;
+			a->large_bytes += len;
+			__atomic_add_fetch(&cached_total, len, __ATOMIC_RELAXED);
+		}
 	}
+	return released;
 }
 
 size_t cl_large_cached(void)
 {
-	return __atomic_load_n(&cache.bytes, __ATOMIC_RELAXED);
+	return __atomic_load_n(&cached_total, __ATOMIC_RELAXED);
 }
-
-void cl_large_fork_prepare(void) { pthread_mutex_lock(&cache_lock); }
-void cl_large_fork_parent(void) { pthread_mutex_unlock(&cache_lock); }
-void cl_large_fork_child(void) { pthread_mutex_init(&cache_lock, NULL); }
 
 /* b's offset is 0 (callers move aligned blocks instead). */
 void *cl_large_realloc(struct cl_block *b, size_t n)

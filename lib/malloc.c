@@ -20,9 +20,10 @@ static void *alloc_big(size_t n, size_t size, struct cl_zero_hint *z)
 			z->lo = NULL;
 		return cl_large_alloc(n, CL_ALIGN, z != NULL);
 	}
-	cl_lock();
-	struct cl_block *b = cl_pool_alloc(size, z);
-	cl_unlock();
+	struct cl_arena *a = cl_my_arena();
+	cl_arena_lock(a);
+	struct cl_block *b = cl_pool_alloc(a, size, z);
+	cl_arena_unlock(a);
 	if (!b) {
 		errno = ENOMEM;
 		return NULL;
@@ -125,9 +126,7 @@ void cl_release(struct cl_block *b)
 	} else if (cl_bsize(b) <= CL_SMALL_MAX && !(cl_word(b) & CL_ALIGNED)) {
 		cl_tcache_put_slow(b);
 	} else {
-		cl_lock();
-		cl_pool_free(b);
-		cl_unlock();
+		cl_arena_free(b);
 	}
 }
 
@@ -222,9 +221,7 @@ int custom_init_pool(size_t bytes)
 		return -1;
 	}
 	cl_init();
-	cl_lock();
-	int r = cl_pool_reserve(bytes);
-	cl_unlock();
+	int r = cl_chunk_reserve(bytes);
 	if (r < 0)
 		errno = ENOMEM;
 	return r;
@@ -243,10 +240,7 @@ int custom_malloc_trim(size_t pad)
 			cl_debug_quiet(false);
 	}
 	cl_tcache_drain_all();
-	cl_lock();
-	int r = cl_pool_trim(pad);
-	cl_unlock();
-	r |= cl_large_trim();
+	int r = cl_pool_trim(pad);   /* also empties the large-mapping caches */
 	errno = saved;
 	return r;
 }

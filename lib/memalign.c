@@ -43,11 +43,12 @@ static void *memalign_slow(size_t align, size_t n, size_t size)
 	if (n + align >= cl_opt.mmap_threshold) {
 		p = cl_large_alloc(n, align, false);
 	} else {
-		cl_lock();
-		struct cl_block *b = cl_pool_alloc_aligned(size, align);
+		struct cl_arena *a = cl_my_arena();
+		cl_arena_lock(a);
+		struct cl_block *b = cl_pool_alloc_aligned(a, size, align);
 		if (b)   /* its free must not cache it: see CL_ALIGNED */
 			cl_set_flag(b, CL_ALIGNED);
-		cl_unlock();
+		cl_arena_unlock(a);
 		if (!b) {
 			errno = ENOMEM;
 			return NULL;

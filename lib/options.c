@@ -153,10 +153,16 @@ void cl_options_read(void)
 		    32 * 1024, 1024 * 1024);
 	size_option("CALLOC_LITE_TRIM_THRESHOLD", &cl_opt.release_threshold,
 		    cl_geo.page, (size_t)1 << 30);
+	/* Four per CPU, as jemalloc has (glibc up to eight per core): threads
+	 * outnumber CPUs in most programs, and two threads that share an
+	 * arena wait for each other whenever both refill at once. */
+	cl_opt.arenas = cl_geo.ncpus < CL_ARENAS_MAX / 4 ? 4 * cl_geo.ncpus : CL_ARENAS_MAX;
+	size_option("CALLOC_LITE_ARENAS", &cl_opt.arenas, 1, CL_ARENAS_MAX);
 	/* Nothing smaller than a page can be given back. */
 	if (cl_opt.release_threshold < cl_geo.page)
 		cl_opt.release_threshold = cl_geo.page;
 	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
+	bool_option("CALLOC_LITE_HUGEPAGES", &cl_opt.hugepages);
 	bool_option("CALLOC_LITE_SCRIBBLE", &cl_opt.scribble);
 	bool_option("CALLOC_LITE_CHECK", &cl_opt.check);
 	bool_option("CALLOC_LITE_VERBOSE", &cl_opt.verbose);
@@ -182,6 +188,8 @@ void cl_options_read(void)
 		cl_out_dec(&o, cl_opt.mmap_threshold);
 		cl_out_str(&o, ", trim threshold ");
 		cl_out_dec(&o, cl_opt.release_threshold);
+		cl_out_str(&o, ", arenas up to ");
+		cl_out_dec(&o, cl_opt.arenas);
 		cl_out_str(&o, cl_opt.scribble ? ", scribble" : "");
 		cl_out_str(&o, cl_opt.check ? ", check" : "");
 		cl_out_str(&o, cl_opt.fail_after ? ", fail after " : "");

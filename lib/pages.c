@@ -4,7 +4,7 @@
  * the page has been given back to the OS, so a clear bit means the page
  * reads as zeros.
  *
- * Every function here expects cl_pool_lock held.
+ * Every function here expects the lock of the chunk's arena held.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -31,29 +31,45 @@ size_t cl_pages_mark(struct cl_chunk *c, const void *from, const void *to, bool 
 		c->dirty[w] = dirty ? before | m : before & ~m;
 		changed += (size_t)__builtin_popcountll((before ^ c->dirty[w]));
 	}
+	/* A chunk in no arena (being mapped) counts for itself only. */
+	struct cl_arena *a = c->owner;
 	if (dirty) {
 		c->dirty_pages += (uint32_t)changed;
-		cl_pool.dirty_pages += changed;
+		if (a)
+			a->dirty_pages += changed;
 	} else {
 		c->dirty_pages -= (uint32_t)changed;
-		cl_pool.dirty_pages -= changed;
+		if (a)
+			a->dirty_pages -= changed;
 	}
 	return changed;
 }
 
-/* Dirty pages wholly inside [lo, hi) (page-aligned), and the span of them. */
+/* Dirty pages wholly inside [lo, hi) (page-aligned), and the span of them
+ * (*dlo, *dhi: NULL when there are none).  A word of the bitmap at a time:
+ * a big free block is 1024 pages, and the free path asks this of it. */
 size_t cl_pages_count_dirty(struct cl_chunk *c, char *lo, char *hi, char **dlo, char **dhi)
 {
-	size_t n = 0;
+	size_t first = (size_t)(lo - (char *)c) >> cl_geo.page_shift;
+	size_t end = (size_t)(hi - (char *)c) >> cl_geo.page_shift;   /* exclusive */
+	size_t n = 0, low = SIZE_MAX, high = 0;
 	*dlo = *dhi = NULL;
-	for (char *p = lo; p < hi; p += cl_geo.page) {
-		size_t i = (size_t)(p - (char *)c) / cl_geo.page;
-		if (c->dirty[i / WORD_BITS] & (1ull << (i % WORD_BITS))) {
-			n++;
-			if (!*dlo)
-				*dlo = p;
-			*dhi = p + cl_geo.page;
-		}
+	for (size_t w = first / WORD_BITS; w * WORD_BITS < end; w++) {
+		uint64_t m = c->dirty[w];
+		if (w == first / WORD_BITS)
+			m &= ~0ull << (first % WORD_BITS);
+		if ((w + 1) * WORD_BITS > end)
+			m &= (1ull << (end % WORD_BITS)) - 1;
+		if (!m)
+			continue;
+		n += (size_t)__builtin_popcountll(m);
+		if (low == SIZE_MAX)
+			low = w * WORD_BITS + (size_t)__builtin_ctzll(m);
+		high = w * WORD_BITS + 63 - (size_t)__builtin_clzll(m);
+	}
+	if (n) {
+		*dlo = (char *)c + (low << cl_geo.page_shift);
+		*dhi = (char *)c + ((high + 1) << cl_geo.page_shift);
 	}
 	return n;
 }

@@ -5,16 +5,13 @@
  * free blocks are kept: freelist.c; the chunks and their page bits:
  * chunk.c, pages.c; what goes back to the OS: release.c.
  *
- * Every function here expects cl_pool_lock held, but cl_pool_stats which
- * takes it.
+ * Every function here expects the lock of the arena it works in held (the
+ * one it is given, or the block's), but cl_pool_stats, which takes each.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
  */
 #include "internal.h"
-
-pthread_mutex_t cl_pool_lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
-struct cl_pool cl_pool;
 
 /* Take free block b out of its list and cut it to size bytes, the rest
  * going back as a free block.  Returns b, in use. */
@@ -22,11 +19,12 @@ struct cl_block *cl_pool_take(struct cl_block *b, size_t size, struct cl_zero_hi
 {
 	size_t have = cl_bsize(b);
 	size_t prev_flag = b->word & CL_PREV_FREE; /* always 0: no adjacent frees */
+	struct cl_arena *a = cl_chunk_of(b)->owner;
 
 	cl_list_remove(b, have);
-	if (CL_UNLIKELY(cl_pool.spare != NULL) && cl_chunk_of(b) == cl_pool.spare)
-		cl_pool.spare = NULL;
-	cl_release_taken(size);
+	if (CL_UNLIKELY(a->spare != NULL) && cl_chunk_of(b) == a->spare)
+		a->spare = NULL;
+	cl_release_taken(a, size);
 
 	if (z) {
 		char *lo = (char *)cl_align_up((uintptr_t)cl_user(b), cl_geo.page);
@@ -62,66 +60,74 @@ struct cl_block *cl_pool_take(struct cl_block *b, size_t size, struct cl_zero_hi
 }
 
 /* size bytes for a thread cache's batch, in one piece, from the free block
- * of this thread's arena that cl_find_fit picks (a good fit: the smallest
- * list whose blocks all fit), but only if that piece lies on resident
- * pages: carving it then adds nothing to the RSS.  NULL if it does not. */
-struct cl_block *cl_pool_alloc_resident(size_t size)
+ * of arena a that cl_find_fit picks (a good fit: the smallest list whose
+ * blocks all fit), but only if that piece lies on resident pages: carving
+ * it then adds nothing to the RSS.  NULL if it does not. */
+struct cl_block *cl_pool_alloc_resident(struct cl_arena *a, size_t size)
 {
-	struct cl_block *b = cl_find_fit(&cl_pool.arena[cl_tc.arena], size);
+	struct cl_block *b = cl_find_fit(&a->lists, size);
 	return b && cl_block_resident(b, size) ? cl_pool_take(b, size, NULL) : NULL;
 }
 
-unsigned cl_pool_arena(const struct cl_block *b)
+/* A free block of at least size in arena a; when none fits, a grows by a
+ * chunk from the reserve or a new one. */
+static struct cl_block *fit_or_grow(struct cl_arena *a, size_t size)
 {
-	return cl_chunk_of(b)->arena;
+	struct cl_block *b = cl_find_fit(&a->lists, size);
+	if (b || !cl_chunk_get(a))
+		return b;
+	return cl_find_fit(&a->lists, size);
 }
 
-/* A free block of at least size in the calling thread's arena.  When none
- * fits, the arena grows: by a wholly free chunk of another arena, or by a
- * new chunk; and only if no chunk can be mapped, any arena's block. */
-static struct cl_block *fit_or_grow(size_t size)
+/* When no chunk can be mapped, a block of another arena, if one is free
+ * and so is that arena's lock (never waited for: see arena.c). */
+static struct cl_block *alloc_elsewhere(struct cl_arena *mine, size_t size)
 {
-	unsigned a = cl_tc.arena;
-	struct cl_lists *L = &cl_pool.arena[a];
-	struct cl_block *b = cl_find_fit(L, size);
-	if (b)
-		return b;
-	/* Another arena's wholly free chunk (the spare, or one reserved by
-	 * custom_init_pool) moves over before a new one is mapped. */
-	for (struct cl_chunk *c = cl_pool.chunks; c; c = c->next) {
-		struct cl_block *f = cl_first_block(c);
-		if (c->arena != a && (f->word & CL_FREE) && cl_bsize(f) == CL_CHUNK_USABLE) {
-			cl_list_remove(f, CL_CHUNK_USABLE);
-			c->arena = (uint8_t)a;
-			cl_list_insert(f, CL_CHUNK_USABLE);
-			return cl_find_fit(L, size);
-		}
+	unsigned n = cl_arena_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct cl_arena *a = cl_arenas[i];
+		if (a == mine || !cl_arena_trylock(a))
+			continue;
+		struct cl_block *b = cl_find_fit(&a->lists, size);
+		if (b)
+			b = cl_pool_take(b, size, NULL);
+		cl_arena_unlock(a);
+		if (b)
+			return b;
 	}
-	if (cl_chunk_new(a, false) && (b = cl_find_fit(L, size)))
-		return b;
-	for (unsigned i = 0; i < CL_ARENAS && !b; i++)
-		b = cl_find_fit(&cl_pool.arena[i], size);
+	return NULL;
+}
+
+/* A block of size bytes cut in arena a; if a cannot grow, one of another
+ * arena, which the caller must not cut any further (it does not hold that
+ * arena's lock). */
+struct cl_block *cl_pool_alloc(struct cl_arena *a, size_t size, struct cl_zero_hint *z)
+{
+	struct cl_block *b = cl_pool_alloc_here(a, size, z);
+	if (!b && size <= CL_CHUNK_USABLE && (b = alloc_elsewhere(a, size)) != NULL && z)
+		z->lo = z->hi = NULL;
 	return b;
 }
 
-struct cl_block *cl_pool_alloc(size_t size, struct cl_zero_hint *z)
+/* A block of size bytes cut in arena a, or NULL. */
+struct cl_block *cl_pool_alloc_here(struct cl_arena *a, size_t size, struct cl_zero_hint *z)
 {
 	if (size > CL_CHUNK_USABLE)
 		return NULL;
-	struct cl_block *b = fit_or_grow(size);
+	struct cl_block *b = fit_or_grow(a, size);
 	return b ? cl_pool_take(b, size, z) : NULL;
 }
 
 /* Whole blocks of unit bytes for a thread cache: as many as fit, up to max
- * bytes, from the free block of this thread's arena that fits unit best
+ * bytes, from the free block of arena a that fits unit best
  * (fit_or_grow: growing the arena if none does).  Taking the smallest hole
  * first, rather than a run of max bytes cut from the biggest, fills the holes
  * that blocks drained from the caches leave, so the pool does not grow
  * around them.  The block returned holds a whole number of units, but the
  * last may have taken a remainder too small to keep. */
-struct cl_block *cl_pool_alloc_run(size_t unit, size_t max)
+struct cl_block *cl_pool_alloc_run(struct cl_arena *a, size_t unit, size_t max)
 {
-	struct cl_block *b = fit_or_grow(unit);
+	struct cl_block *b = fit_or_grow(a, unit);
 	if (!b)
 		return NULL;
 	size_t have = cl_bsize(b);
@@ -140,7 +146,8 @@ void cl_pool_free(struct cl_block *b)
 	if (CL_UNLIKELY(size < CL_MIN_BLOCK || n > cl_sentinel(cl_chunk_of(b))) ||
 	    CL_UNLIKELY(!cl_tag_ok(n) || (n->word & (CL_PREV_FREE | CL_LARGE))))
 		cl_fatal("free", "corrupt block header at or after", cl_user(b));
-	cl_release_freed(size);
+	struct cl_arena *a = cl_chunk_of(b)->owner;
+	cl_release_freed(a, size);
 
 	if (b->word & CL_PREV_FREE) {
 		struct cl_block *p = (struct cl_block *)((char *)b - b->prev_size);
@@ -150,13 +157,13 @@ void cl_pool_free(struct cl_block *b)
 		cl_list_remove(p, b->prev_size);
 		size += b->prev_size;
 		b = p;
-		cl_pool.merges_prev++;
+		a->merges_prev++;
 	}
 	if (n->word & CL_FREE) {
 		size_t ns = cl_bsize(n);
 		cl_list_remove(n, ns);
 		size += ns;
-		cl_pool.merges_next++;
+		a->merges_next++;
 	}
 	cl_set_header(b, size, CL_FREE);
 	n = (struct cl_block *)((char *)b + size);
@@ -177,8 +184,9 @@ bool cl_pool_grow_in_place(struct cl_block *b, size_t size)
 	size_t prev_flag = b->word & CL_PREV_FREE;
 	/* Merge n into b as if b were free, then cut like an allocation. */
 	size_t ns = cl_bsize(n);
+	struct cl_arena *a = cl_chunk_of(b)->owner;
 	cl_list_remove(n, ns);
-	cl_pool.merges_next++;
+	a->merges_next++;
 	struct cl_block *end = (struct cl_block *)((char *)b + have + ns);
 	if (cl_opt.asan)
 		cl_asan_unpoison(b, have + ns + sizeof(size_t));
@@ -192,8 +200,8 @@ bool cl_pool_grow_in_place(struct cl_block *b, size_t size)
 		size = have + ns;
 		cl_clear_flag(end, CL_PREV_FREE);
 	}
-	if (CL_UNLIKELY(cl_pool.spare != NULL) && cl_chunk_of(b) == cl_pool.spare)
-		cl_pool.spare = NULL;
+	if (CL_UNLIKELY(a->spare != NULL) && cl_chunk_of(b) == a->spare)
+		a->spare = NULL;
 	cl_set_header(b, size, prev_flag | (cl_word(b) & CL_ALIGNED));
 	cl_pages_dirty(b, (char *)b + size + sizeof(size_t));
 	return true;
@@ -210,35 +218,27 @@ void cl_pool_shrink_in_place(struct cl_block *b, size_t size)
 	cl_pool_free(r);
 }
 
-int cl_pool_reserve(size_t bytes)
-{
-	size_t have = 0;
-	for (struct cl_chunk *c = cl_pool.chunks; c; c = c->next)
-		if (c->reserved)
-			have += CL_CHUNK_USABLE;
-	while (have < bytes) {
-		struct cl_chunk *c = cl_chunk_new(cl_tc.arena, true);
-		if (!c)
-			return -1;   /* the chunks mapped so far stay, as a reserve */
-		have += CL_CHUNK_USABLE;
-	}
-	return 0;
-}
-
-void cl_pool_fork_child(void)
-{
-	pthread_mutex_init(&cl_pool_lock, NULL);
-}
-
 void cl_pool_stats(struct cl_pool_stats *s)
 {
-	cl_lock();
-	s->chunks = cl_pool.nchunks;
-	s->chunk_bytes = cl_pool.nchunks * cl_geo.chunk;
-	s->free_bytes = cl_pool.free_bytes;
-	s->free_blocks = cl_pool.free_blocks;
-	s->released_bytes = (cl_pool.nchunks * cl_geo.chunk_pages - cl_pool.dirty_pages) * cl_geo.page;
-	cl_unlock();
+	struct cl_chunk_stats r;
+	size_t dirty;
+	cl_chunk_reserve_stats(&r);
+	s->chunks = r.chunks;
+	s->free_bytes = r.free_bytes;
+	s->free_blocks = r.free_blocks;
+	dirty = r.dirty_pages;
+	unsigned n = cl_arena_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct cl_arena *a = cl_arenas[i];
+		cl_arena_lock(a);
+		s->chunks += a->nchunks;
+		s->free_bytes += a->free_bytes;
+		s->free_blocks += a->free_blocks;
+		dirty += a->dirty_pages;
+		cl_arena_unlock(a);
+	}
+	s->chunk_bytes = s->chunks * cl_geo.chunk;
+	s->released_bytes = (s->chunks * cl_geo.chunk_pages - dirty) * cl_geo.page;
 	if (s->released_bytes > s->free_bytes)
 		s->released_bytes = s->free_bytes;
 }

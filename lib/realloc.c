@@ -52,17 +52,34 @@ void *cl_realloc(void *p, size_t n, const char *func)
 	size_t have = cl_bsize(b);
 	if (n >= cl_opt.mmap_threshold)
 		return move(p, cl_pool_usable(b), n, func);
+	/* A block a thread cache would take (a class size): no lock.  It
+	 * stays where it is while it is the right class or at most twice the
+	 * size asked for, else moves through the caches' fast paths.  Its
+	 * neighbours are cache batches' blocks, so growing in place would
+	 * rarely succeed anyway.  (Interpreters realloc small blocks all the
+	 * time: Lua grows and shrinks every table and string this way.) */
+	if (have <= CL_SMALL_MAX && size <= CL_SMALL_MAX && !(cl_word(b) & CL_ALIGNED) &&
+	    cl_class_exact[have / CL_ALIGN] != CL_NO_CLASS) {
+		if (size <= have && 2 * size >= have)
+			return p;
+		return move(p, cl_pool_usable(b), n, func);
+	}
+	/* In place needs the lock of the block's arena: waited for if it is
+	 * this thread's, only tried if it is another's (arena.c). */
+	struct cl_arena *a = cl_arena_of(b);
+	bool mine = a == cl_my_arena();
 	if (size <= have) {
-		if (have - size >= CL_MIN_BLOCK) {
-			cl_lock();
+		if (have - size >= CL_MIN_BLOCK && (mine ? (cl_arena_lock(a), true) : cl_arena_trylock(a))) {
 			cl_pool_shrink_in_place(b, size);
-			cl_unlock();
+			cl_arena_unlock(a);
 		}
 		return p;
 	}
-	cl_lock();
-	bool grown = cl_pool_grow_in_place(b, size);
-	cl_unlock();
+	bool grown = false;
+	if (mine ? (cl_arena_lock(a), true) : cl_arena_trylock(a)) {
+		grown = cl_pool_grow_in_place(b, size);
+		cl_arena_unlock(a);
+	}
 	if (grown)
 		return p;
 	return move(p, cl_pool_usable(b), n, func);

@@ -1,15 +1,17 @@
 /*
  * release.c: when the pool gives memory back to the OS, inside the free
- * call that frees it.  A chunk that becomes wholly free is unmapped (one
- * spare is kept, its pages released); a free block whose dirty pages reach
- * the release threshold has them released with MADV_DONTNEED, once the
- * pool holds more than CL_RELEASE_SLACK resident free bytes and while the
- * program is shrinking (cl_pool.shrink, the bytes it freed less those it
- * took, is over CL_RELEASE_SLACK).  A program that frees and allocates the
+ * call that frees it.  A chunk that becomes wholly free leaves its arena
+ * (chunk.c: kept as the arena's spare with its pages released, moved to
+ * the reserve, or unmapped); a free block whose dirty pages reach the
+ * release threshold has them released with MADV_DONTNEED, once its arena
+ * holds more than CL_RELEASE_SLACK resident free bytes and while the
+ * program is shrinking there (the arena's shrink: the bytes freed to it
+ * less those taken, over CL_RELEASE_SLACK).  A program that frees and allocates the
  * same memory over and over keeps its pages: giving them back would only
  * buy page faults.
  *
- * Every function here expects cl_pool_lock held.
+ * Every function here expects the lock of the block's arena held, but
+ * cl_pool_trim, which takes each.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -19,10 +21,10 @@
 /* Resident bytes not in use: dirty pages minus the bytes of pool blocks in
  * use (an estimate: a page shared by a used and a free block counts once).
  * unlisted: bytes of a free block not (yet) in a free list. */
-static size_t dirty_free_bytes(size_t unlisted)
+static size_t dirty_free_bytes(struct cl_arena *a, size_t unlisted)
 {
-	size_t used = cl_pool.nchunks * CL_CHUNK_USABLE - cl_pool.free_bytes - unlisted;
-	size_t dirty = cl_pool.dirty_pages * cl_geo.page;
+	size_t used = a->nchunks * CL_CHUNK_USABLE - a->free_bytes - unlisted;
+	size_t dirty = a->dirty_pages * cl_geo.page;
 	return dirty > used ? dirty - used : 0;
 }
 
@@ -54,46 +56,51 @@ size_t cl_release_inside(struct cl_block *b, size_t size, size_t min_bytes)
 bool cl_release_settle(struct cl_block *b, size_t size)
 {
 	struct cl_chunk *c = cl_chunk_of(b);
-	if (size == CL_CHUNK_USABLE) {
-		if (!c->reserved && cl_pool.spare && cl_pool.spare != c && cl_chunk_unmap(c))
-			return false;
-		if (!c->reserved)
-			cl_pool.spare = c;
-		cl_release_inside(b, size, 1);
+	struct cl_arena *a = c->owner;
+	if (size == CL_CHUNK_USABLE)
+		return !cl_chunk_put(a, c);
+	if (a->shrink <= CL_RELEASE_SLACK || size < cl_geo.page)
 		return true;
-	}
-	if (size >= cl_opt.release_threshold && cl_pool.shrink > CL_RELEASE_SLACK &&
-	    dirty_free_bytes(size) > CL_RELEASE_SLACK)
+	/* Shrinking: runs of the release threshold go back once more than
+	 * the slack is resident and free.  When the resident free memory is
+	 * more than twice what is in use (a program that freed most of what
+	 * it had, scattered), any whole page goes: free runs then lie between
+	 * the blocks still in use and never grow to the threshold. */
+	size_t free_dirty = dirty_free_bytes(a, size);
+	if (free_dirty <= CL_RELEASE_SLACK)
+		return true;
+	size_t used = a->nchunks * CL_CHUNK_USABLE - a->free_bytes - size;
+	if (free_dirty > 2 * used + CL_RELEASE_SLACK)
+		cl_release_inside(b, size, cl_geo.page);
+	else if (size >= cl_opt.release_threshold)
 		cl_release_inside(b, size, cl_opt.release_threshold);
 	return true;
 }
 
+/* Every arena in turn: wholly free chunks leave it (chunk.c), and free
+ * runs give their pages back once pad bytes of free blocks are kept. */
 int cl_pool_trim(size_t pad)
 {
 	int released = 0;
 	size_t kept = 0;
-	struct cl_chunk *next;
-	for (struct cl_chunk *c = cl_pool.chunks; c; c = next) {
-		next = c->next;
-		struct cl_block *b = cl_first_block(c);
-		if ((b->word & CL_FREE) && cl_bsize(b) == CL_CHUNK_USABLE && !c->reserved) {
-			cl_list_remove(b, CL_CHUNK_USABLE);
-			if (cl_chunk_unmap(c)) {
-				released = 1;
-				continue;
+	unsigned n = cl_arena_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct cl_arena *a = cl_arenas[i];
+		cl_arena_lock(a);
+		released |= cl_chunk_trim(a);
+		released |= cl_large_trim(a);
+		for (struct cl_chunk *c = a->chunks; c; c = c->next)
+			for (struct cl_block *b = cl_first_block(c); b != cl_sentinel(c); b = cl_next_block(b)) {
+				if (!(b->word & CL_FREE))
+					continue;
+				if (kept < pad) {
+					kept += cl_bsize(b);
+					continue;
+				}
+				if (cl_release_inside(b, cl_bsize(b), 1))
+					released = 1;
 			}
-			cl_list_insert(b, CL_CHUNK_USABLE);
-		}
-		for (; b != cl_sentinel(c); b = cl_next_block(b)) {
-			if (!(b->word & CL_FREE))
-				continue;
-			if (kept < pad) {
-				kept += cl_bsize(b);
-				continue;
-			}
-			if (cl_release_inside(b, cl_bsize(b), 1))
-				released = 1;
-		}
+		cl_arena_unlock(a);
 	}
-	return released;
+	return released | cl_chunk_trim_reserve();
 }

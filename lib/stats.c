@@ -9,6 +9,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <string.h>
 
 struct custom_mallinfo custom_mallinfo(void)
 {
@@ -63,8 +64,32 @@ void cl_print_stats(int fd)
 	line(&o, "  munmap calls        = ", mi.munmap_calls);
 	line(&o, "  madvise calls       = ", mi.madvise_calls);
 	line(&o, "  mremap calls        = ", mi.mremap_calls);
+	line(&o, "  arenas              = ", cl_arena_count());
+	struct custom_lock_stats ls[CL_LOCK_KINDS];
+	size_t kinds = cl_lock_stats(ls, CL_LOCK_KINDS);
+	for (size_t k = 0; k < kinds && k < CL_LOCK_KINDS; k++) {
+		/* "  lock arena          = 12 taken, 0 contended (2 locks)" */
+		cl_out_str(&o, "  lock ");
+		cl_out_str(&o, ls[k].name);
+		for (size_t pad = 5 + strlen(ls[k].name); pad < 20; pad++)
+			cl_out_str(&o, " ");
+		cl_out_str(&o, "= ");
+		cl_out_dec(&o, ls[k].acquired);
+		cl_out_str(&o, " taken, ");
+		cl_out_dec(&o, ls[k].contended);
+		cl_out_str(&o, " contended (");
+		cl_out_dec(&o, ls[k].locks);
+		cl_out_str(&o, ls[k].locks == 1 ? " lock)\n" : " locks)\n");
+	}
 	cl_out_flush(&o);
 	errno = saved;
+}
+
+size_t custom_malloc_lock_stats(struct custom_lock_stats *out, size_t n)
+{
+	if (n && !out)
+		return 0;
+	return cl_lock_stats(out, n);
 }
 
 void custom_malloc_stats(void)

@@ -1,24 +1,29 @@
 /*
  * tcache.c: the slow paths of the per-thread caches.  The fast paths (pop
- * in custom_malloc, push in custom_free) are inline in malloc.c and touch
- * nothing but this thread's struct cl_tcache.
+ * in custom_malloc, push in custom_free) are inline in internal.h and
+ * touch nothing but this thread's struct cl_tcache.
  *
- * A cache starts at a thread's first slow path, registering a pthread key
- * whose destructor gives up the cached blocks when the thread exits.
- * After that the thread's cache is dead: its bins have no room and no
- * blocks, so every call goes straight to the pool.
+ * A cache starts at a thread's first slow path: it is given an arena
+ * (arena.c) and registers a pthread key whose destructor gives up the
+ * cached blocks when the thread exits.  After that the thread's cache is
+ * dead: its bins have no room and no blocks, so every call goes straight
+ * to the pool.
  *
  * Each bin has its own limit, at most its class's: a bin that fills up
  * without having run empty since it last filled belongs to a thread that
  * frees that class more than it allocates it, and its limit halves (to
  * CL_BIN_MIN_BYTES); a refill doubles it again.
  *
- * A dying thread's bins are kept, at most half full, as an orphan, for the
- * next thread that starts a cache (up to ORPHANS of them; beyond that they
- * go back to the pool block by block).  A program that runs many short threads then
- * hands caches from one to the next instead of draining each into the pool
- * and carving it again: two lock holds per thread instead of one per
- * block and class.
+ * Blocks a cache hands back go home: those of the thread's own arena to
+ * its central lists or its pool, under its lock; those of other arenas
+ * (blocks other threads allocated) onto their arenas' remote lists, in
+ * one batch per arena, without their locks (arena.c).
+ *
+ * A dying thread's bins are kept, at most half full, as an orphan of its
+ * arena, for the next thread of that arena that starts a cache (up to
+ * CL_ORPHANS of them; beyond that they go back block by block).  A program
+ * that runs many short threads then hands caches from one to the next
+ * instead of draining each into the pool and carving it again.
  *
  * Copyright (C) 2026 The libcalloc-lite authors.
  * SPDX-License-Identifier: MIT
@@ -31,99 +36,156 @@
 CL_TLS struct cl_tcache cl_tc;
 
 static pthread_key_t tc_key;
+static pthread_once_t tc_key_once = PTHREAD_ONCE_INIT;
 
-#define ORPHANS 4
-static struct cl_bin orphan[ORPHANS][CL_CLASSES];   /* under cl_pool_lock */
-static unsigned orphans;
-static unsigned live_caches;   /* threads with a live cache; under the lock */
-static unsigned next_arena;    /* the arena the next thread's cache takes */
+/* ------------------------------------------------------------ batches */
 
-/* Blocks the caches hand back wait here, per class, before they go to the
- * pool, up to CL_CENTRAL_BYTES of each class (and CENTRAL_SLOTS blocks): a
- * refill takes them back without cutting a free block, and a flush gives
- * them up without merging each one with its neighbours.  For a thread that
- * frees what another allocates, the blocks go round through these lists,
- * not through the pool.  There is a set of lists per pool arena.  Flushes
- * use them only while two threads or more have caches.  The lists are
- * arrays of pointers, not chains through the blocks: a refill copies
- * pointers under the lock and touches the blocks, whose memory another
- * core wrote last, after it.  The blocks keep the cache key, so a second
- * free of one is still a double free.  Under cl_pool_lock. */
-#define CENTRAL_SLOTS 64
-static struct central {
-	unsigned count, cap;     /* cap: CL_CENTRAL_BYTES of the class, at most CENTRAL_SLOTS */
-	struct cl_block *slot[CENTRAL_SLOTS];
-} central[CL_ARENAS][CL_CLASSES];
+/* Blocks on their way out of caches: those of one arena (home), and the
+ * others grouped by arena for one remote push each. */
+#define GROUPS 8
+struct batch {
+	struct cl_arena *home;
+	struct cl_block *mine;                 /* chained through next_free */
+	struct {
+		struct cl_arena *arena;
+		struct cl_block *first, *last;
+		size_t bytes;
+	} group[GROUPS];
+	unsigned groups;
+};
 
-static void flush_locked(unsigned cls, unsigned keep);
-static void central_drain_locked(void);
-static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool);
+static void group_push(struct batch *B, unsigned g)
+{
+	cl_arena_remote(B->group[g].arena, B->group[g].first, B->group[g].last, B->group[g].bytes);
+	B->group[g] = B->group[--B->groups];
+}
+
+/* b (carrying the cache key) joins the batch; a full set of groups sends
+ * one on its way first. */
+static void batch_add(struct batch *B, struct cl_block *b)
+{
+	struct cl_arena *a = cl_arena_of(b);
+	if (a == B->home) {
+		b->next_free = B->mine;
+		B->mine = b;
+		return;
+	}
+	unsigned g = 0;
+	while (g < B->groups && B->group[g].arena != a)
+		g++;
+	if (g == B->groups) {
+		if (g == GROUPS) {   /* send one on its way to make room */
+			group_push(B, 0);
+			g = B->groups;
+		}
+		B->group[g].arena = a;
+		B->group[g].first = B->group[g].last = NULL;
+		B->group[g].bytes = 0;
+		B->groups++;
+	}
+	b->next_free = B->group[g].first;
+	if (!B->group[g].last)
+		B->group[g].last = b;
+	B->group[g].first = b;
+	B->group[g].bytes += cl_bsize(b);
+}
+
+/* The home blocks to their arena, whose lock is held: a central list
+ * while it has room (unless to_pool), else the pool. */
+static void batch_home_locked(struct batch *B, bool to_pool)
+{
+	struct cl_block *b = B->mine, *next;
+	for (; b; b = next) {
+		next = b->next_free;
+		unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
+		if (to_pool || !cl_central_put(B->home, b, cls))
+			cl_pool_free(b);
+	}
+	B->mine = NULL;
+}
+
+/* The rest, with no lock held. */
+static void batch_send(struct batch *B)
+{
+	while (B->groups)
+		group_push(B, 0);
+}
+
+static void batch_finish(struct batch *B, bool to_pool)
+{
+	if (B->mine) {
+		cl_arena_lock(B->home);
+		batch_home_locked(B, to_pool);
+		cl_arena_unlock(B->home);
+	}
+	batch_send(B);
+}
+
+/* All but keep blocks of bin (this thread's or an orphan's) into B. */
+static void bin_take(struct cl_bin *bin, unsigned keep, struct batch *B)
+{
+	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
+		struct cl_block *b = bin->head;
+		bin->head = b->next_free;
+		bin->room++;
+		batch_add(B, b);
+	}
+}
+
+/* ------------------------------------------------------------ start, end */
 
 static void tc_thread_exit(void *arg)
 {
 	(void)arg;
 	if (cl_tc.state != CL_TC_LIVE)
 		return;
-	cl_lock();
-	/* With one thread left, nobody hands blocks back to another: what
-	 * waits in the central lists would only pin its chunks. */
-	if (--live_caches < 2)
-		central_drain_locked();
-	if (orphans < ORPHANS) {
-		/* At most half full: each thread that adopts it adds its own
-		 * frees, and flushes half a bin when one fills. */
-		for (unsigned c = 0; c < CL_CLASSES; c++) {
-			flush_locked(c, cl_tc.bin[c].limit / 2u);
-			cl_tc.bin[c].refills = 0;
-		}
-		memcpy(orphan[orphans++], cl_tc.bin, sizeof orphan[0]);
-	} else {
-		for (unsigned c = 0; c < CL_CLASSES; c++)
-			flush_locked(c, 0);
+	struct cl_arena *a = cl_tc.arena;
+	struct batch B = { .home = a };
+	/* At most half full: each thread that adopts it adds its own frees,
+	 * and flushes half a bin when one fills. */
+	for (unsigned c = 0; c < CL_CLASSES; c++) {
+		bin_take(&cl_tc.bin[c], cl_tc.bin[c].limit / 2u, &B);
+		cl_tc.bin[c].refills = 0;
 	}
-	cl_unlock();
+	cl_arena_lock(a);
+	batch_home_locked(&B, false);
+	bool kept = a->orphans < CL_ORPHANS;
+	if (kept)
+		memcpy(a->orphan[a->orphans++], cl_tc.bin, sizeof a->orphan[0]);
+	cl_arena_unlock(a);
+	if (!kept) {
+		for (unsigned c = 0; c < CL_CLASSES; c++)
+			bin_take(&cl_tc.bin[c], 0, &B);
+	}
+	batch_finish(&B, false);
 	/* No room: a free later in this thread (another key's destructor)
 	 * must go to the pool, not into a cache nobody will drain. */
 	memset(cl_tc.bin, 0, sizeof cl_tc.bin);
 	cl_tc.state = CL_TC_DEAD;
-}
-
-/* Hand the orphaned caches back to the pool (trim); lock held. */
-static void orphans_drain_locked(void)
-{
-	while (orphans) {
-		orphans--;
-		for (unsigned c = 0; c < CL_CLASSES; c++)
-			bin_flush_locked(&orphan[orphans][c], c, 0, true);
+	cl_arena_detach(a);
+	/* With one thread left, nobody hands blocks back to another: what
+	 * waits in the central lists would only pin its chunks.  An arena
+	 * without threads has no refills to wait for either, nor a use for a
+	 * spare chunk. */
+	bool all = __atomic_load_n(&cl_live_caches, __ATOMIC_RELAXED) < 2;
+	unsigned n = cl_arena_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct cl_arena *x = cl_arenas[i];
+		if (!all && x != a)
+			continue;
+		cl_arena_lock(x);
+		bool idle = __atomic_load_n(&x->threads, __ATOMIC_RELAXED) == 0;
+		if (all || idle)
+			cl_central_drain(x);
+		if (idle)   /* and keeps no spare chunk mapped for nobody */
+			cl_chunk_drop_spare(x);
+		cl_arena_unlock(x);
 	}
 }
 
-/* The central lists back to the pool; lock held. */
-static void central_drain_locked(void)
-{
-	for (unsigned a = 0; a < CL_ARENAS; a++)
-	for (unsigned c = 0; c < CL_CLASSES; c++) {
-		struct central *z = &central[a][c];
-		while (z->count)
-			cl_pool_free(z->slot[--z->count]);
-	}
-}
-
-/* In the child of a fork only the calling thread is left. */
-void cl_tcache_fork_child(void)
-{
-	live_caches = cl_tc.state == CL_TC_LIVE;
-}
-
-void cl_tcache_init(void)
+static void tc_key_create(void)
 {
 	pthread_key_create(&tc_key, tc_thread_exit);
-	for (unsigned c = 0; c < CL_CLASSES; c++) {
-		unsigned cap = CL_CENTRAL_BYTES / cl_class_size[c];
-		cap = cap > CENTRAL_SLOTS ? CENTRAL_SLOTS : cap;   /* 0 over 8 KiB */
-		for (unsigned a = 0; a < CL_ARENAS; a++)
-			central[a][c].cap = cap;
-	}
 }
 
 static bool tc_live(void)
@@ -137,19 +199,28 @@ static bool tc_live(void)
 		cl_tc.state = CL_TC_DEAD;
 		return false;
 	}
+	pthread_once(&tc_key_once, tc_key_create);
 	for (unsigned c = 0; c < CL_CLASSES; c++)
 		cl_tc.bin[c].room = cl_tc.bin[c].limit = cl_class_limit[c];
-	cl_lock();
-	live_caches++;
-	cl_tc.arena = (uint8_t)(next_arena++ % CL_ARENAS);
-	if (orphans)
-		memcpy(cl_tc.bin, orphan[--orphans], sizeof orphan[0]);
-	cl_unlock();
+	struct cl_arena *a = cl_arena_attach();
+	cl_tc.arena = a;
+	cl_arena_lock(a);
+	if (a->orphans)
+		memcpy(cl_tc.bin, a->orphan[--a->orphans], sizeof a->orphan[0]);
+	cl_arena_unlock(a);
 	cl_tc.state = CL_TC_LIVE;
 	/* Any non-NULL value makes the destructor run at thread exit. */
 	pthread_setspecific(tc_key, &cl_tc);
 	return true;
 }
+
+struct cl_arena *cl_tcache_start(void)
+{
+	tc_live();
+	return cl_tc.arena ? cl_tc.arena : cl_arenas[0];
+}
+
+/* ------------------------------------------------------------ slow paths */
 
 static inline void push(struct cl_bin *bin, struct cl_block *b)
 {
@@ -159,41 +230,13 @@ static inline void push(struct cl_bin *bin, struct cl_block *b)
 	bin->room--;
 }
 
-/* Hand all but keep blocks of bin (this thread's or an orphan's, of class
- * cls) back: to the central list of the block's arena while it has room,
- * unless to_pool, and then to the pool; lock held.  A block goes back to
- * the arena it was cut from: a thread that frees what another allocated
- * gives it back to that thread's refills, and threads that share nothing
- * do not swap blocks (their cache lines would travel between cores). */
-static void bin_flush_locked(struct cl_bin *bin, unsigned cls, unsigned keep, bool to_pool)
-{
-	/* With one thread, the lists would only be a bigger bin that pins
-	 * memory the pool could merge and give back. */
-	bool central_ok = !to_pool && live_caches >= 2;
-	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
-		struct cl_block *b = bin->head;
-		bin->head = b->next_free;
-		bin->room++;
-		struct central *z = central_ok ? &central[cl_pool_arena(b)][cls] : NULL;
-		if (z && z->count < z->cap)
-			z->slot[z->count++] = b;
-		else
-			cl_pool_free(b);
-	}
-}
-
-static void flush_locked(unsigned cls, unsigned keep)
-{
-	bin_flush_locked(&cl_tc.bin[cls], cls, keep, false);
-}
-
 /* A bin is full.  If it has run empty since it last filled, blocks go
  * both ways through it: hand back half.  If not, this thread frees more of
  * the class than it allocates (a consumer of blocks made elsewhere): halve
  * the bin's limit, down to CL_BIN_MIN_BYTES of blocks, so that it does not
- * sit on a full bin of memory, and hand back three quarters, so that the
- * pool lock is still taken once per batch of blocks, not per few.  A
- * refill doubles the limit again. */
+ * sit on a full bin of memory, and hand back three quarters, so that locks
+ * and remote pushes come once per batch of blocks, not per few.  A refill
+ * doubles the limit again. */
 static void bin_full(struct cl_bin *bin, unsigned cls)
 {
 	unsigned lim = bin->limit, keep = lim / 2;
@@ -205,25 +248,44 @@ static void bin_full(struct cl_bin *bin, unsigned cls)
 			lim /= 2;
 		keep = lim / 4;
 	}
-	cl_lock();
-	flush_locked(cls, keep);
-	cl_unlock();
+	struct batch B = { .home = cl_tc.arena };
+	bin_take(bin, keep, &B);
+	batch_finish(&B, false);
 	bin->room = (uint16_t)(lim - keep);
 	bin->limit = (uint16_t)lim;
 	bin->emptied = 0;
 }
 
-/* On trim: every bin of this thread, the orphans and the central lists,
- * in one lock hold. */
+/* On trim: this thread's bins, every arena's orphans, remote lists and
+ * central lists, all to the pool. */
 void cl_tcache_drain_all(void)
 {
-	cl_lock();
-	orphans_drain_locked();
-	central_drain_locked();
+	struct batch B = { .home = cl_my_arena() };
 	if (cl_tc.state == CL_TC_LIVE)
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			bin_flush_locked(&cl_tc.bin[c], c, 0, true);
-	cl_unlock();
+			bin_take(&cl_tc.bin[c], 0, &B);
+	batch_finish(&B, true);
+	unsigned n = cl_arena_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct cl_arena *a = cl_arenas[i];
+		struct batch O = { .home = a };
+		cl_arena_lock(a);
+		while (a->orphans) {
+			a->orphans--;
+			for (unsigned c = 0; c < CL_CLASSES; c++)
+				bin_take(&a->orphan[a->orphans][c], 0, &O);
+		}
+		batch_home_locked(&O, true);
+		cl_arena_unlock(a);
+		batch_send(&O);
+	}
+	/* Now that every batch has been sent: what the remote lists hold
+	 * (collected as each lock is taken) and the central lists. */
+	for (unsigned i = 0; i < n; i++) {
+		cl_arena_lock(cl_arenas[i]);
+		cl_central_drain(cl_arenas[i]);
+		cl_arena_unlock(cl_arenas[i]);
+	}
 }
 
 void *cl_tcache_refill(size_t req)
@@ -236,9 +298,10 @@ void *cl_tcache_refill(size_t req)
 	if (!live) {
 		if (cl_opt.debug && cl_debug_fail())
 			return NULL;
-		cl_lock();
-		run = cl_pool_alloc(size, NULL);
-		cl_unlock();
+		struct cl_arena *a = cl_my_arena();
+		cl_arena_lock(a);
+		run = cl_pool_alloc(a, size, NULL);
+		cl_arena_unlock(a);
 		if (!run) {
 			errno = ENOMEM;
 			return NULL;
@@ -256,8 +319,9 @@ void *cl_tcache_refill(size_t req)
 	/* Batches start small and double with each refill of the bin, so a
 	 * short-lived thread does not carve (and hand back at exit) blocks it
 	 * never uses; and no batch is over 8 KiB of the pool, which the cache
-	 * pins until it drains.  The blocks come from the holes that fit the
-	 * class best (cl_pool_alloc_run), a few pieces in one lock hold. */
+	 * pins until it drains.  The blocks come from the central list, else
+	 * from the holes that fit the class best (cl_pool_alloc_run), a few
+	 * pieces in one lock hold. */
 	struct cl_bin *bin = &cl_tc.bin[cls];
 	bin->emptied = 1;
 	if (bin->limit < cl_class_limit[cls]) {   /* in demand: grow back */
@@ -274,15 +338,15 @@ void *cl_tcache_refill(size_t req)
 		bin->refills++;
 	if (n * size > 8192 && size <= 8192)
 		n = (unsigned)(8192 / size);
+	if (n > CL_CENTRAL_SLOTS)
+		n = CL_CENTRAL_SLOTS;
+	struct cl_arena *a = cl_tc.arena;
 	struct cl_block *first = NULL;
-	cl_lock();
-	struct central *z = &central[cl_tc.arena][cls];
-	if (z->count) {   /* blocks a cache handed back: up to n, no cutting */
-		struct cl_block *got[CENTRAL_SLOTS];
-		unsigned k = z->count < n ? z->count : n;
-		z->count -= k;
-		memcpy(got, &z->slot[z->count], k * sizeof got[0]);
-		cl_unlock();
+	cl_arena_lock(a);   /* takes in what other threads freed, too */
+	struct cl_block *got[CL_CENTRAL_SLOTS];
+	unsigned k = cl_central_take(a, cls, got, n);
+	if (k) {   /* blocks a cache handed back: up to n, no cutting */
+		cl_arena_unlock(a);
 		first = got[--k];
 		first->prev_free = NULL;   /* handed out: no cache key */
 		while (k)
@@ -292,20 +356,21 @@ void *cl_tcache_refill(size_t req)
 	for (int pieces = 0; n > 0 && pieces < 8; pieces++) {
 		/* With one thread, holes first: no other thread's blocks to
 		 * interleave with, and the fewest pages touched. */
-		run = pieces == 0 && live_caches >= 2 ? cl_pool_alloc_resident(n * size) : NULL;
+		run = pieces == 0 && __atomic_load_n(&cl_live_caches, __ATOMIC_RELAXED) >= 2
+			? cl_pool_alloc_resident(a, n * size) : NULL;
 		if (!run)
-			run = cl_pool_alloc_run(size, n * size);
+			run = cl_pool_alloc_run(a, size, n * size);
 		if (!run)
 			break;
 		/* The last block takes what the pool handed out beyond whole
 		 * blocks (a remainder too small to keep). */
 		size_t total = cl_bsize(run);
-		unsigned got = (unsigned)(total / size);
+		unsigned got_n = (unsigned)(total / size);
 		char *p = (char *)run;
-		cl_set_header(run, got > 1 ? size : total, run->word & CL_PREV_FREE);
-		for (unsigned i = 1; i < got; i++) {
+		cl_set_header(run, got_n > 1 ? size : total, run->word & CL_PREV_FREE);
+		for (unsigned i = 1; i < got_n; i++) {
 			struct cl_block *b = (struct cl_block *)(p + i * size);
-			cl_set_header(b, i + 1 < got ? size : total - (got - 1) * size, 0);
+			cl_set_header(b, i + 1 < got_n ? size : total - (got_n - 1) * size, 0);
 		}
 		/* The first block goes to the caller, the rest into the bin,
 		 * pushed so that they come out in address order. */
@@ -314,11 +379,14 @@ void *cl_tcache_refill(size_t req)
 			first = run;
 			lo = 1;
 		}
-		for (unsigned i = got; i-- > lo;)
+		for (unsigned i = got_n; i-- > lo;)
 			push(bin, (struct cl_block *)(p + i * size));
-		n = got >= n ? 0 : n - got;
+		n = got_n >= n ? 0 : n - got_n;
 	}
-	cl_unlock();
+	/* This arena cannot grow: one block from another, if any has one. */
+	if (!first)
+		first = cl_pool_alloc(a, size, NULL);
+	cl_arena_unlock(a);
 	if (!first) {
 		errno = ENOMEM;
 		return NULL;
@@ -332,9 +400,7 @@ void cl_tcache_put_slow(struct cl_block *b)
 	 * tc_live() first: it sets up the class tables. */
 	unsigned cls = CL_NO_CLASS;
 	if (!tc_live() || (cls = cl_class_exact[cl_bsize(b) / CL_ALIGN]) == CL_NO_CLASS) {
-		cl_lock();
-		cl_pool_free(b);
-		cl_unlock();
+		cl_arena_free(b);
 		return;
 	}
 	struct cl_bin *bin = &cl_tc.bin[cls];
@@ -346,13 +412,16 @@ void cl_tcache_put_slow(struct cl_block *b)
 /* Bytes waiting in the central lists (for the tests). */
 size_t cl_tcache_central_bytes(void)
 {
-	size_t n = 0;
-	cl_lock();
-	for (unsigned a = 0; a < CL_ARENAS; a++)
+	size_t bytes = 0;
+	unsigned n = cl_arena_count();
+	for (unsigned i = 0; i < n; i++) {
+		struct cl_arena *a = cl_arenas[i];
+		cl_arena_lock(a);
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			n += (size_t)central[a][c].count * cl_class_size[c];
-	cl_unlock();
-	return n;
+			bytes += (size_t)a->central[c].count * cl_class_size[c];
+		cl_arena_unlock(a);
+	}
+	return bytes;
 }
 
 /* Is b in this thread's cache?  Free needs no such search (the cache key

