@@ -95,6 +95,17 @@ struct custom_lock_stats {
 };
 CALLOC_LITE_API size_t custom_malloc_lock_stats(struct custom_lock_stats *out, size_t n);
 
+/* Write the sampled heap profile (CALLOC_LITE_PROFILE) to PATH, or to
+ * <prefix>.<pid>.<n>.heap when PATH is NULL, in the format google-pprof
+ * reads.  Returns 0, or -1 with errno set (ENOTSUP when not profiling).
+ * See custom_malloc_profile_dump(3). */
+CALLOC_LITE_API int custom_malloc_profile_dump(const char *path);
+
+/* Write a picture of the heap, an SVG image of every pool chunk's blocks
+ * by state and of the large mappings, to PATH.  Never allocates.  Returns
+ * 0, or -1 with errno set.  See custom_heap_map(3). */
+CALLOC_LITE_API int custom_heap_map(const char *path);
+
 /* Give back to the OS all free memory it can now, keeping PAD bytes.
  * Returns 1 if memory was released, else 0, like malloc_trim(3). */
 CALLOC_LITE_API int custom_malloc_trim(size_t pad);

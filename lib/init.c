@@ -7,6 +7,7 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <sys/auxv.h>
 #include <string.h>
 
@@ -20,12 +21,14 @@ static int atfork_registered;
 static void fork_prepare(void)
 {
 	cl_debug_fork_prepare();
+	cl_prof_fork_prepare();
 	cl_arena_fork_prepare();
 }
 
 static void fork_parent(void)
 {
 	cl_arena_fork_parent();
+	cl_prof_fork_parent();
 	cl_debug_fork_parent();
 }
 
@@ -33,6 +36,7 @@ static void fork_child(void)
 {
 	/* Only this thread survives; the locks it held are reset. */
 	cl_arena_fork_child();
+	cl_prof_fork_child();
 	cl_debug_fork_child();
 }
 
@@ -60,6 +64,7 @@ void cl_init_slow(void)
 		cl_options_read();
 		cl_arena_init();
 		cl_debug_init();
+		cl_prof_init();
 		__atomic_store_n(&cl_ready, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&init_lock);
@@ -72,6 +77,13 @@ void cl_init_slow(void)
 
 __attribute__((destructor)) static void cl_at_exit(void)
 {
-	if (cl_is_ready() && cl_opt.stats_at_exit)
+	if (!cl_is_ready())
+		return;
+	int saved = errno;
+	if (cl_opt.heap_map)
+		custom_heap_map(cl_opt.heap_map);
+	cl_prof_at_exit();
+	if (cl_opt.stats_at_exit)
 		cl_print_stats(cl_opt.stats_fd);
+	errno = saved;
 }

@@ -200,12 +200,23 @@ static inline size_t cl_tag(const struct cl_block *b)
 {
 	return (size_t)(((uint64_t)(uintptr_t)b ^ cl_secret) << (CL_TAG_SHIFT - 4));
 }
+/* Marks: two bits of the tag flipped.  A marked block's tag no longer
+ * matches exactly, so its free leaves the fast path (cl_plain_in_use)
+ * without a test of its own there; every other check ignores them. */
+#define CL_MARK_PROFILED ((size_t)1 << CL_TAG_SHIFT)       /* free it slowly */
+#define CL_MARK_SAMPLED  ((size_t)1 << (CL_TAG_SHIFT + 1)) /* in the profile */
+#define CL_MARKS         (CL_MARK_PROFILED | CL_MARK_SAMPLED)
 static inline bool cl_tag_ok(const struct cl_block *b)
 {
-	return (cl_word(b) & ~(CL_SIZE_MASK | CL_FLAGS)) == cl_tag(b);
+	return ((cl_word(b) ^ cl_tag(b)) & ~(CL_SIZE_MASK | CL_FLAGS | CL_MARKS)) == 0;
+}
+static inline size_t cl_marks(const struct cl_block *b)
+{
+	return (cl_word(b) ^ cl_tag(b)) & CL_MARKS;
 }
 /* The free fast path's test of the word w it read at b: the tag matches
- * and no flag but CL_PREV_FREE is set (ours, in use, a pool block). */
+ * and no flag but CL_PREV_FREE is set (ours, in use, a pool block, not
+ * marked). */
 static inline bool cl_plain_in_use(const struct cl_block *b, size_t w)
 {
 	return (w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == cl_tag(b);
@@ -213,6 +224,11 @@ static inline bool cl_plain_in_use(const struct cl_block *b, size_t w)
 static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
 {
 	cl_store_word(b, cl_tag(b) | size | flags);
+}
+/* The writer needs the lock of the block's arena, as for the flags. */
+static inline void cl_set_marks(struct cl_block *b, size_t m)
+{
+	cl_store_word(b, (cl_word(b) & ~CL_MARKS) | ((cl_tag(b) ^ m) & CL_MARKS));
 }
 #else
 /* The tag of a header at b: a word of its own.  One widening multiply. */
@@ -225,18 +241,29 @@ CL_NO_ASAN static inline uint32_t cl_tag_word(const struct cl_block *b)
 {
 	return __atomic_load_n(&b->tag, __ATOMIC_RELAXED);
 }
+#define CL_MARK_PROFILED ((size_t)1)   /* in the tag word: see above */
+#define CL_MARK_SAMPLED  ((size_t)2)
+#define CL_MARKS         (CL_MARK_PROFILED | CL_MARK_SAMPLED)
 static inline bool cl_tag_ok(const struct cl_block *b)
 {
-	return cl_tag_word(b) == cl_tag(b);
+	return ((cl_tag_word(b) ^ cl_tag(b)) & ~(uint32_t)CL_MARKS) == 0;
+}
+static inline size_t cl_marks(const struct cl_block *b)
+{
+	return (cl_tag_word(b) ^ cl_tag(b)) & CL_MARKS;
 }
 static inline bool cl_plain_in_use(const struct cl_block *b, size_t w)
 {
-	return (w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == 0 && cl_tag_ok(b);
+	return (w & ~(CL_SIZE_MASK | CL_PREV_FREE)) == 0 && cl_tag_word(b) == cl_tag(b);
 }
 static inline void cl_set_header(struct cl_block *b, size_t size, size_t flags)
 {
 	__atomic_store_n(&b->tag, cl_tag(b), __ATOMIC_RELAXED);
 	cl_store_word(b, size | flags);
+}
+static inline void cl_set_marks(struct cl_block *b, size_t m)
+{
+	__atomic_store_n(&b->tag, cl_tag(b) ^ (uint32_t)m, __ATOMIC_RELAXED);
 }
 #endif
 /* The writers below need the lock of the block's arena (see struct cl_block). */
@@ -284,7 +311,7 @@ void cl_sizeclass_init(void);
 /* ------------------------------------------------------------------ */
 /* Locks (lock.c): every one counts its acquisitions and contention.    */
 
-enum { CL_LOCK_ARENA, CL_LOCK_RESERVE, CL_LOCK_THREADS, CL_LOCK_QUARANTINE, CL_LOCK_KINDS };
+enum { CL_LOCK_ARENA, CL_LOCK_RESERVE, CL_LOCK_THREADS, CL_LOCK_QUARANTINE, CL_LOCK_PROFILE, CL_LOCK_KINDS };
 
 /* acquired and contended are written only by the holder (relaxed stores)
  * and read by anyone (relaxed loads): statistics, not synchronisation. */
@@ -458,6 +485,7 @@ extern CL_TLS struct cl_tcache cl_tc;
 
 CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */
+bool cl_tcache_put_profiled(void *p);            /* profiling: taken if true */
 void cl_tcache_drain_all(void);
 struct cl_arena *cl_tcache_start(void);           /* the arena of a new thread */
 void cl_tcache_fork_child(void);
@@ -615,11 +643,49 @@ void *cl_large_alloc(size_t n, size_t align, bool zero);
 void cl_large_free(struct cl_block *b);
 int cl_large_trim(struct cl_arena *a);           /* empty a's cache; a's lock held */
 size_t cl_large_cached(void);                    /* bytes in all caches */
+size_t cl_large_each(void (*fn)(void *arg, const struct cl_block *b), void *arg);
 void *cl_large_realloc(struct cl_block *b, size_t n);
 static inline size_t cl_large_usable(const struct cl_block *b)
 {
 	return cl_bsize(b) - b->prev_size - CL_HDR;
 }
+
+/* ------------------------------------------------------------------ */
+/* Heap profiles (profile.c, stack.c) and the heap map (heapmap.c).     */
+
+/* Set once by cl_prof_init (CALLOC_LITE_PROFILE); read by slow paths. */
+extern bool cl_prof_on;
+void cl_prof_init(void);
+/* Sampling: every thread counts down, per size class (CL_CLASSES for
+ * every other size), a random number of bytes with mean
+ * CALLOC_LITE_PROFILE_RATE; the allocation that reaches 0 is sampled.
+ * cl_prof_tick: is this allocation of size bytes the one?
+ * cl_prof_quota: how many more of this class before the next sample (a
+ *   thread cache's bin gets no more than that, so that the sampled one
+ *   comes back to the slow path);
+ * cl_prof_consumed: that many bytes were allocated without a tick. */
+bool cl_prof_tick(unsigned cls, size_t size);
+size_t cl_prof_quota(unsigned cls, size_t size);
+void cl_prof_consumed(unsigned cls, size_t bytes);
+/* p (n bytes asked, charged bytes counted down, block marked
+ * CL_MARK_SAMPLED by the caller) is a sample: its call stack goes into
+ * the profile.  cl_prof_forget: freed. */
+void cl_prof_record(void *p, size_t n, size_t charged);
+void cl_prof_forget(void *p);
+/* Set or clear a mark of b under its arena's lock (none for a large one). */
+void cl_prof_mark(struct cl_block *b, size_t marks);
+void cl_prof_at_exit(void);
+void cl_prof_fork_prepare(void);
+void cl_prof_fork_parent(void);
+void cl_prof_fork_child(void);
+size_t cl_prof_table_bytes(void);                /* mapped for the tables */
+/* The return addresses of the calling thread's stack above the
+ * allocator's own frames, at most max; how many (stack.c). */
+int cl_stack_capture(uintptr_t *pcs, int max);
+
+/* The heap map (heapmap.c): an SVG picture of every arena's chunks and the
+ * large mappings, written to fd without allocating.  0, or -1. */
+int cl_heap_map_write(int fd);
 
 /* ------------------------------------------------------------------ */
 /* OS pages (os.c): the only file that calls mmap, munmap, madvise or  */
@@ -661,6 +727,11 @@ struct cl_options {
 	                            0 = every call past fail_after fails */
 	uint64_t fail_seed;      /* CALLOC_LITE_FAIL_SEED */
 	bool stats_at_exit;
+	const char *profile;     /* CALLOC_LITE_PROFILE: file name prefix */
+	size_t profile_rate;     /* CALLOC_LITE_PROFILE_RATE: mean bytes a sample */
+	bool profile_leaks;      /* CALLOC_LITE_PROFILE_LEAKS */
+	int profile_signal;      /* CALLOC_LITE_PROFILE_SIGNAL: 0, or a dump on it */
+	const char *heap_map;    /* CALLOC_LITE_HEAP_MAP: a picture at exit */
 	bool hugepages;          /* CALLOC_LITE_HUGEPAGES: a big pool's new
 	                            chunks ask for transparent huge pages */
 	bool scribble;           /* CALLOC_LITE_SCRIBBLE */

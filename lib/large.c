@@ -31,6 +31,64 @@
 
 static size_t cached_total;   /* atomic: bytes in every arena's cache */
 
+/* The large blocks in use, for the heap map: their mappings' addresses in
+ * an open-addressed table, inserted and removed with atomic operations
+ * only (no lock on the large-block paths).  A removed entry leaves a
+ * tombstone, reused by a later insert.  When the table is full a block
+ * is not drawn (cl_large_unlisted counts them); nothing else depends on
+ * it. */
+#define LIVE_LOG2 12
+#define LIVE_SLOTS ((size_t)1 << LIVE_LOG2)
+#define TOMBSTONE ((uintptr_t)1)
+static uintptr_t live[LIVE_SLOTS];
+static size_t unlisted;         /* atomic */
+
+static size_t live_home(uintptr_t m)
+{
+	return (size_t)(((uint64_t)m >> 12) * 0x9e3779b97f4a7c15ull >> (64 - LIVE_LOG2));
+}
+
+static void live_add(uintptr_t m)
+{
+	size_t i = live_home(m);
+	for (size_t probe = 0; probe < LIVE_SLOTS; probe++, i = (i + 1) % LIVE_SLOTS) {
+		uintptr_t v = __atomic_load_n(&live[i], __ATOMIC_RELAXED);
+		if ((v == 0 || v == TOMBSTONE) &&
+		    __atomic_compare_exchange_n(&live[i], &v, m, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return;
+	}
+	__atomic_add_fetch(&unlisted, 1, __ATOMIC_RELAXED);
+}
+
+static void live_remove(uintptr_t m)
+{
+	size_t i = live_home(m);
+	for (size_t probe = 0; probe < LIVE_SLOTS; probe++, i = (i + 1) % LIVE_SLOTS) {
+		uintptr_t v = __atomic_load_n(&live[i], __ATOMIC_RELAXED);
+		if (v == m) {
+			__atomic_store_n(&live[i], TOMBSTONE, __ATOMIC_RELAXED);
+			return;
+		}
+		if (v == 0)
+			break;
+	}
+	__atomic_sub_fetch(&unlisted, 1, __ATOMIC_RELAXED);
+}
+
+/* Calls fn for every large block in use that the table lists (a view that
+ * may be a moment old); returns how many it does not list. */
+size_t cl_large_each(void (*fn)(void *arg, const struct cl_block *b), void *arg)
+{
+	for (size_t i = 0; i < LIVE_SLOTS; i++) {
+		uintptr_t m = __atomic_load_n(&live[i], __ATOMIC_ACQUIRE);
+		if (m > TOMBSTONE) {
+			const size_t *hdr_offset = (const size_t *)m;   /* see cl_large_alloc */
+			fn(arg, (const struct cl_block *)(m + *hdr_offset));
+		}
+	}
+	return __atomic_load_n(&unlisted, __ATOMIC_RELAXED);
+}
+
 /* The caches may hold twice the bytes of the large blocks in use, between
  * CACHE_FLOOR and CACHE_BYTES: a program with few large blocks does not
  * keep 40 MiB resident for them once it has freed them. */
@@ -163,11 +221,16 @@ void *cl_large_alloc(size_t n, size_t align, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* The header where the user's pointer is aligned; the mapping's first
+	 * word says where that is (the same word as the header's prev_size
+	 * when the offset is 0), for cl_large_each. */
 	char *u = (char *)cl_align_up((uintptr_t)m + CL_HDR, align > CL_ALIGN ? align : CL_ALIGN);
 	struct cl_block *b = cl_block_of(u);
 	b->prev_size = (size_t)((char *)b - m);
+	*(size_t *)m = b->prev_size;
 	cl_set_header(b, len, CL_LARGE);
 	cl_os_large_account((ptrdiff_t)len, 1);
+	live_add((uintptr_t)m);
 	if (zero && !fresh)      /* fresh pages are zero already */
 		memset(u, 0, n);
 	return u;
@@ -177,6 +240,7 @@ void cl_large_free(struct cl_block *b)
 {
 	size_t len = cl_bsize(b);
 	cl_os_large_account(-(ptrdiff_t)len, -1);
+	live_remove((uintptr_t)mapping_of(b));
 	/* While the mapping waits in the cache, a second free of b must see
 	 * a freed block (an unmapped one faults on the header read). */
 	cl_set_flag(b, CL_FREE);
@@ -236,6 +300,10 @@ void *cl_large_realloc(struct cl_block *b, size_t n)
 	if (!nb) {
 		errno = ENOMEM;
 		return NULL;
+	}
+	if (nb != b) {
+		live_remove((uintptr_t)b);
+		live_add((uintptr_t)nb);
 	}
 	cl_set_header(nb, len, CL_LARGE);
 	cl_os_large_account((ptrdiff_t)len - (ptrdiff_t)old, 0);

@@ -19,6 +19,7 @@ static const char *const kind_name[CL_LOCK_KINDS] = {
 	[CL_LOCK_RESERVE] = "reserve",
 	[CL_LOCK_THREADS] = "threads",
 	[CL_LOCK_QUARANTINE] = "quarantine",
+	[CL_LOCK_PROFILE] = "profile",
 };
 
 #define REGISTRY_MAX 1024

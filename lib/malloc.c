@@ -15,20 +15,28 @@
  * cl_pool_alloc; for a large block, z->lo is NULL and the block is zero. */
 static void *alloc_big(size_t n, size_t size, struct cl_zero_hint *z)
 {
+	void *p;
+	bool sampled = CL_UNLIKELY(cl_prof_on) && cl_prof_tick(CL_CLASSES, size);
 	if (n >= cl_opt.mmap_threshold) {
 		if (z)
 			z->lo = NULL;
-		return cl_large_alloc(n, CL_ALIGN, z != NULL);
+		p = cl_large_alloc(n, CL_ALIGN, z != NULL);
+	} else {
+		struct cl_arena *a = cl_my_arena();
+		cl_arena_lock(a);
+		struct cl_block *b = cl_pool_alloc(a, size, z);
+		cl_arena_unlock(a);
+		if (!b) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		p = cl_user(b);
 	}
-	struct cl_arena *a = cl_my_arena();
-	cl_arena_lock(a);
-	struct cl_block *b = cl_pool_alloc(a, size, z);
-	cl_arena_unlock(a);
-	if (!b) {
-		errno = ENOMEM;
-		return NULL;
+	if (CL_UNLIKELY(sampled) && p) {
+		cl_prof_mark(cl_block_of(p), CL_MARK_SAMPLED);
+		cl_prof_record(p, n, size);
 	}
-	return cl_user(b);
+	return p;
 }
 
 static void *malloc_slow(size_t n);
@@ -110,6 +118,11 @@ static void free_slow(void *p, const char *func);
 
 void cl_free_slow(void *p, const char *func)
 {
+	/* Profiling: every block handed out is marked, so every free comes
+	 * here; the common case (a small, unsampled, cacheable block) goes to
+	 * the side list with the fast path's own checks. */
+	if (CL_UNLIKELY(cl_prof_on) && cl_tcache_put_profiled(p))
+		return;
 	if (CL_LIKELY(!cl_opt.valgrind)) {
 		free_slow(p, func);
 		return;
@@ -134,6 +147,10 @@ static void free_slow(void *p, const char *func)
 {
 	int saved = errno;
 	struct cl_block *b = cl_checked_block(p, func);
+	if (CL_UNLIKELY(cl_marks(b) & CL_MARK_SAMPLED)) {   /* it leaves the profile */
+		cl_prof_forget(p);
+		cl_prof_mark(b, cl_marks(b) & ~CL_MARK_SAMPLED);
+	}
 	if (CL_LIKELY(!cl_opt.debug) || cl_debug_free(b, p, cl_usable_size(p, func), func))
 		cl_release(b);
 	if (CL_UNLIKELY(cl_opt.debug))

@@ -40,6 +40,7 @@ static void *memalign_slow(size_t align, size_t n, size_t size)
 	if (CL_UNLIKELY(cl_opt.debug) && cl_debug_fail())
 		return NULL;
 	void *p;
+	bool sampled = CL_UNLIKELY(cl_prof_on) && cl_prof_tick(CL_CLASSES, size);
 	if (n + align >= cl_opt.mmap_threshold) {
 		p = cl_large_alloc(n, align, false);
 	} else {
@@ -54,6 +55,10 @@ static void *memalign_slow(size_t align, size_t n, size_t size)
 			return NULL;
 		}
 		p = cl_user(b);
+	}
+	if (CL_UNLIKELY(sampled) && p) {
+		cl_prof_mark(cl_block_of(p), cl_marks(cl_block_of(p)) | CL_MARK_SAMPLED);
+		cl_prof_record(p, n, size);
 	}
 	return CL_UNLIKELY(cl_opt.debug) ? cl_debug_alloc(p, n, false) : p;
 }

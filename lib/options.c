@@ -13,9 +13,12 @@
 #ifdef HAVE_VALGRIND_MEMCHECK_H
 # include <valgrind/valgrind.h>
 #endif
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct cl_options cl_opt = {
+	.profile_rate = 512 * 1024,
 	.mmap_threshold = 256 * 1024,
 	.release_threshold = 64 * 1024,
 	.stats_at_exit = false,
@@ -136,6 +139,51 @@ static uint64_t ceil_millionths(uint64_t p)
 	return (t >> 32) + ((t & 0xffffffffu) != 0);
 }
 
+/* A file name (prefix): any non-empty string. */
+static void path_option(const char *name, const char **out)
+{
+	const char *v = getenv(name);
+	if (!v)
+		return;
+	if (!*v) {
+		warn(name, v, "empty");
+		return;
+	}
+	*out = v;
+}
+
+/* A signal: its number, or its name with or without SIG (USR2, SIGUSR2);
+ * not one that cannot be caught. */
+static void signal_option(const char *name, int *out)
+{
+	static const struct { const char *name; int sig; } known[] = {
+		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "PIPE", SIGPIPE },
+		{ "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "PROF", SIGPROF },
+		{ "WINCH", SIGWINCH }, { "URG", SIGURG },
+	};
+	const char *v = getenv(name);
+	if (!v)
+		return;
+	const char *s = strncmp(v, "SIG", 3) == 0 ? v + 3 : v;
+	int sig = 0;
+	if (*s >= '0' && *s <= '9') {
+		for (; *s >= '0' && *s <= '9' && sig < 1000; s++)
+			sig = sig * 10 + (*s - '0');
+		if (*s)
+			sig = 0;
+	} else {
+		for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+			if (strcmp(s, known[i].name) == 0)
+				sig = known[i].sig;
+	}
+	if (sig <= 0 || sig > SIGRTMAX || sig == SIGKILL || sig == SIGSTOP) {
+		warn(name, v, "not a signal that can be caught (USR2, SIGUSR2 or 12)");
+		return;
+	}
+	*out = sig;
+}
+
 static void bool_option(const char *name, bool *out)
 {
 	const char *v = getenv(name);
@@ -162,6 +210,11 @@ void cl_options_read(void)
 	if (cl_opt.release_threshold < cl_geo.page)
 		cl_opt.release_threshold = cl_geo.page;
 	bool_option("CALLOC_LITE_STATS", &cl_opt.stats_at_exit);
+	path_option("CALLOC_LITE_PROFILE", &cl_opt.profile);
+	size_option("CALLOC_LITE_PROFILE_RATE", &cl_opt.profile_rate, 1, (size_t)1 << 30);
+	bool_option("CALLOC_LITE_PROFILE_LEAKS", &cl_opt.profile_leaks);
+	signal_option("CALLOC_LITE_PROFILE_SIGNAL", &cl_opt.profile_signal);
+	path_option("CALLOC_LITE_HEAP_MAP", &cl_opt.heap_map);
 	bool_option("CALLOC_LITE_HUGEPAGES", &cl_opt.hugepages);
 	bool_option("CALLOC_LITE_SCRIBBLE", &cl_opt.scribble);
 	bool_option("CALLOC_LITE_CHECK", &cl_opt.check);
@@ -207,7 +260,7 @@ void cl_options_read(void)
 		cl_out_str(&o, cl_opt.debug ? " (thread caches off)\n" : "\n");
 		cl_out_flush(&o);
 	}
-	if (cl_opt.stats_at_exit) {
+	if (cl_opt.stats_at_exit || (cl_opt.profile && cl_opt.profile_leaks)) {
 		int fd = fcntl(2, F_DUPFD_CLOEXEC, 10);
 		if (fd >= 0)
 			cl_opt.stats_fd = fd;

@@ -39,8 +39,9 @@ void *cl_realloc(void *p, size_t n, const char *func)
 	if (size <= CL_SMALL_MAX)
 		size = cl_class_size[cl_class_up[size / CL_ALIGN]];
 
-	/* The checking modes see every block come and go: always move. */
-	if (CL_UNLIKELY(cl_opt.debug))
+	/* The checking modes see every block come and go, and a sampled
+	 * block leaves the profile (the new one may be sampled): move. */
+	if (CL_UNLIKELY(cl_opt.debug) || CL_UNLIKELY(cl_marks(b) & CL_MARK_SAMPLED))
 		return move(p, cl_usable_size(p, func), n, func);
 	if (cl_word(b) & CL_LARGE) {
 		size_t usable = cl_large_usable(b);

@@ -38,6 +38,14 @@ CL_TLS struct cl_tcache cl_tc;
 static pthread_key_t tc_key;
 static pthread_once_t tc_key_once = PTHREAD_ONCE_INIT;
 
+/* While profiling (profile.c), blocks this thread frees wait in side
+ * lists, not in the bins: a bin then holds only what a refill put in it
+ * (given), so that the next refill knows every one was allocated. */
+static CL_TLS struct {
+	struct cl_bin side[CL_CLASSES];
+	uint16_t given[CL_CLASSES];
+} pc;
+
 /* ------------------------------------------------------------ batches */
 
 /* Blocks on their way out of caches: those of one arena (home), and the
@@ -142,14 +150,16 @@ static void tc_thread_exit(void *arg)
 	struct cl_arena *a = cl_tc.arena;
 	struct batch B = { .home = a };
 	/* At most half full: each thread that adopts it adds its own frees,
-	 * and flushes half a bin when one fills. */
+	 * and flushes half a bin when one fills.  While profiling, no cache
+	 * is kept: an adopted bin would hold blocks no refill counted. */
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
-		bin_take(&cl_tc.bin[c], cl_tc.bin[c].limit / 2u, &B);
+		bin_take(&cl_tc.bin[c], cl_prof_on ? 0 : cl_tc.bin[c].limit / 2u, &B);
+		bin_take(&pc.side[c], 0, &B);
 		cl_tc.bin[c].refills = 0;
 	}
 	cl_arena_lock(a);
 	batch_home_locked(&B, false);
-	bool kept = a->orphans < CL_ORPHANS;
+	bool kept = !cl_prof_on && a->orphans < CL_ORPHANS;
 	if (kept)
 		memcpy(a->orphan[a->orphans++], cl_tc.bin, sizeof a->orphan[0]);
 	cl_arena_unlock(a);
@@ -161,6 +171,7 @@ static void tc_thread_exit(void *arg)
 	/* No room: a free later in this thread (another key's destructor)
 	 * must go to the pool, not into a cache nobody will drain. */
 	memset(cl_tc.bin, 0, sizeof cl_tc.bin);
+	memset(pc.side, 0, sizeof pc.side);
 	cl_tc.state = CL_TC_DEAD;
 	cl_arena_detach(a);
 	/* With one thread left, nobody hands blocks back to another: what
@@ -200,12 +211,14 @@ static bool tc_live(void)
 		return false;
 	}
 	pthread_once(&tc_key_once, tc_key_create);
-	for (unsigned c = 0; c < CL_CLASSES; c++)
+	for (unsigned c = 0; c < CL_CLASSES; c++) {
 		cl_tc.bin[c].room = cl_tc.bin[c].limit = cl_class_limit[c];
+		pc.side[c].room = pc.side[c].limit = cl_class_limit[c];
+	}
 	struct cl_arena *a = cl_arena_attach();
 	cl_tc.arena = a;
 	cl_arena_lock(a);
-	if (a->orphans)
+	if (a->orphans)   /* (never while profiling: see tc_thread_exit) */
 		memcpy(cl_tc.bin, a->orphan[--a->orphans], sizeof a->orphan[0]);
 	cl_arena_unlock(a);
 	cl_tc.state = CL_TC_LIVE;
@@ -262,8 +275,11 @@ void cl_tcache_drain_all(void)
 {
 	struct batch B = { .home = cl_my_arena() };
 	if (cl_tc.state == CL_TC_LIVE)
-		for (unsigned c = 0; c < CL_CLASSES; c++)
+		for (unsigned c = 0; c < CL_CLASSES; c++) {
 			bin_take(&cl_tc.bin[c], 0, &B);
+			bin_take(&pc.side[c], 0, &B);
+			pc.given[c] = 0;
+		}
 	batch_finish(&B, true);
 	unsigned n = cl_arena_count();
 	for (unsigned i = 0; i < n; i++) {
@@ -288,70 +304,29 @@ void cl_tcache_drain_all(void)
 	}
 }
 
-void *cl_tcache_refill(size_t req)
+/* Up to n blocks of class cls (size bytes) for a thread whose bin of the
+ * class is empty: the first is returned, the others pushed on bin.  From
+ * the arena's central list (blocks handed back: no cutting), else cut
+ * from the free blocks that fit the class best (cl_pool_alloc_run), a few
+ * pieces in one lock hold.  mark: every block gets CL_MARK_PROFILED, under
+ * the lock.  NULL if there is none. */
+static struct cl_block *fill(struct cl_bin *bin, unsigned cls, size_t size, unsigned n, bool mark)
 {
-	struct cl_block *run;
-	bool live = tc_live();   /* initialises the size classes if need be */
-	unsigned cls = cl_class_up[cl_request_to_bsize(req) / CL_ALIGN];
-	size_t size = cl_class_size[cls];
-
-	if (!live) {
-		if (cl_opt.debug && cl_debug_fail())
-			return NULL;
-		struct cl_arena *a = cl_my_arena();
-		cl_arena_lock(a);
-		run = cl_pool_alloc(a, size, NULL);
-		cl_arena_unlock(a);
-		if (!run) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		if (!cl_opt.debug)
-			return cl_user(run);
-		if (cl_opt.valgrind)
-			cl_debug_quiet(true);      /* see cl_malloc_slow */
-		void *p = cl_debug_alloc(cl_user(run), req, false);
-		if (cl_opt.valgrind)
-			cl_debug_quiet(false);
-		return p;
-	}
-
-	/* Batches start small and double with each refill of the bin, so a
-	 * short-lived thread does not carve (and hand back at exit) blocks it
-	 * never uses; and no batch is over 8 KiB of the pool, which the cache
-	 * pins until it drains.  The blocks come from the central list, else
-	 * from the holes that fit the class best (cl_pool_alloc_run), a few
-	 * pieces in one lock hold. */
-	struct cl_bin *bin = &cl_tc.bin[cls];
-	bin->emptied = 1;
-	if (bin->limit < cl_class_limit[cls]) {   /* in demand: grow back */
-		unsigned lim = bin->limit * 2u;
-		if (lim > cl_class_limit[cls])
-			lim = cl_class_limit[cls];
-		bin->room = (uint16_t)(bin->room + lim - bin->limit);
-		bin->limit = (uint16_t)lim;
-	}
-	unsigned n = bin->room / 2u + 1;
-	if (bin->refills < 5 && n > (4u << bin->refills))
-		n = 4u << bin->refills;
-	if (bin->refills < 5)
-		bin->refills++;
-	if (n * size > 8192 && size <= 8192)
-		n = (unsigned)(8192 / size);
-	if (n > CL_CENTRAL_SLOTS)
-		n = CL_CENTRAL_SLOTS;
 	struct cl_arena *a = cl_tc.arena;
-	struct cl_block *first = NULL;
+	struct cl_block *first = NULL, *run;
 	cl_arena_lock(a);   /* takes in what other threads freed, too */
 	struct cl_block *got[CL_CENTRAL_SLOTS];
-	unsigned k = cl_central_take(a, cls, got, n);
-	if (k) {   /* blocks a cache handed back: up to n, no cutting */
+	unsigned k = cl_central_take(a, cls, got, n < CL_CENTRAL_SLOTS ? n : CL_CENTRAL_SLOTS);
+	if (k) {
+		if (mark)
+			for (unsigned i = 0; i < k; i++)
+				cl_set_marks(got[i], CL_MARK_PROFILED);
 		cl_arena_unlock(a);
 		first = got[--k];
 		first->prev_free = NULL;   /* handed out: no cache key */
 		while (k)
 			push(bin, got[--k]);
-		return cl_user(first);
+		return first;
 	}
 	for (int pieces = 0; n > 0 && pieces < 8; pieces++) {
 		/* With one thread, holes first: no other thread's blocks to
@@ -372,6 +347,9 @@ void *cl_tcache_refill(size_t req)
 			struct cl_block *b = (struct cl_block *)(p + i * size);
 			cl_set_header(b, i + 1 < got_n ? size : total - (got_n - 1) * size, 0);
 		}
+		if (mark)
+			for (unsigned i = 0; i < got_n; i++)
+				cl_set_marks((struct cl_block *)(p + i * size), CL_MARK_PROFILED);
 		/* The first block goes to the caller, the rest into the bin,
 		 * pushed so that they come out in address order. */
 		unsigned lo = 0;
@@ -383,15 +361,161 @@ void *cl_tcache_refill(size_t req)
 			push(bin, (struct cl_block *)(p + i * size));
 		n = got_n >= n ? 0 : n - got_n;
 	}
-	/* This arena cannot grow: one block from another, if any has one. */
-	if (!first)
-		first = cl_pool_alloc(a, size, NULL);
+	/* This arena cannot grow: one block from another, if any has one
+	 * (marked under that arena's lock, once this one's is dropped). */
+	bool elsewhere = !first && (first = cl_pool_alloc(a, size, NULL)) != NULL;
 	cl_arena_unlock(a);
+	if (elsewhere && mark)
+		cl_prof_mark(first, CL_MARK_PROFILED);
+	return first;
+}
+
+/* How many blocks a refill of bin (class cls, size bytes) takes.  Batches
+ * start small and double with each refill of the bin, so a short-lived
+ * thread does not carve (and hand back at exit) blocks it never uses; and
+ * no batch is over 8 KiB of the pool, which the cache pins until it
+ * drains.  A bin in demand grows its limit back. */
+static unsigned batch(struct cl_bin *bin, unsigned cls, size_t size)
+{
+	bin->emptied = 1;
+	if (bin->limit < cl_class_limit[cls]) {
+		unsigned lim = bin->limit * 2u;
+		if (lim > cl_class_limit[cls])
+			lim = cl_class_limit[cls];
+		bin->room = (uint16_t)(bin->room + lim - bin->limit);
+		bin->limit = (uint16_t)lim;
+	}
+	unsigned n = bin->room / 2u + 1;
+	if (bin->refills < 5 && n > (4u << bin->refills))
+		n = 4u << bin->refills;
+	if (bin->refills < 5)
+		bin->refills++;
+	if (n * size > 8192 && size <= 8192)
+		n = (unsigned)(8192 / size);
+	return n;
+}
+
+/* The refill of a thread that profiles (profile.c).  The bin ran empty:
+ * the blocks the last refill gave it were all allocated.  This allocation
+ * is sampled if its class's count runs out; the bin then gets no more
+ * blocks than the class may allocate before its next sample, from the
+ * side list first (this thread's frees), so that the fast path never
+ * allocates the sampled one. */
+static void *refill_profiled(size_t req, unsigned cls, size_t size)
+{
+	struct cl_bin *bin = &cl_tc.bin[cls], *side = &pc.side[cls];
+	cl_prof_consumed(cls, (size_t)pc.given[cls] * size);
+	pc.given[cls] = 0;
+	bool sampled = cl_prof_tick(cls, size);
+	size_t quota = cl_prof_quota(cls, size);
+	unsigned n = batch(side, cls, size);
+	if (n > quota + 1)
+		n = (unsigned)quota + 1;
+	struct cl_block *first = NULL;
+	unsigned room = bin->room, held = (unsigned)(side->limit - side->room);
+	if (held && held <= quota + 1) {
+		/* The whole side list at once: the usual case, as the quota is
+		 * thousands of blocks at the default rate. */
+		first = side->head;
+		bin->head = first->next_free;
+		bin->room = (uint16_t)(bin->room - (held - 1));
+		side->head = NULL;
+		side->room = side->limit;
+		first->prev_free = NULL;
+		n = 0;
+	}
+	while (n && side->head) {
+		struct cl_block *b = side->head;
+		side->head = b->next_free;
+		side->room++;
+		if (!first) {
+			first = b;
+			b->prev_free = NULL;
+		} else {
+			push(bin, b);
+		}
+		n--;
+	}
+	if (n) {
+		struct cl_block *f = fill(bin, cls, size, n, true);
+		if (!first)
+			first = f;
+		else if (f)
+			push(bin, f);
+	}
+	if (!first) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	pc.given[cls] = (uint16_t)(room - bin->room);
+	if (sampled) {
+		cl_prof_mark(first, CL_MARK_PROFILED | CL_MARK_SAMPLED);
+		cl_prof_record(cl_user(first), req, size);
+	}
+	return cl_user(first);
+}
+
+void *cl_tcache_refill(size_t req)
+{
+	bool live = tc_live();   /* initialises the size classes if need be */
+	unsigned cls = cl_class_up[cl_request_to_bsize(req) / CL_ALIGN];
+	size_t size = cl_class_size[cls];
+
+	if (!live) {
+		if (cl_opt.debug && cl_debug_fail())
+			return NULL;
+		bool sampled = CL_UNLIKELY(cl_prof_on) && cl_prof_tick(cls, size);
+		struct cl_arena *a = cl_my_arena();
+		cl_arena_lock(a);
+		struct cl_block *run = cl_pool_alloc(a, size, NULL);
+		cl_arena_unlock(a);
+		if (!run) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (sampled) {
+			cl_prof_mark(run, CL_MARK_SAMPLED);
+			cl_prof_record(cl_user(run), req, size);
+		}
+		if (!cl_opt.debug)
+			return cl_user(run);
+		if (cl_opt.valgrind)
+			cl_debug_quiet(true);      /* see cl_malloc_slow */
+		void *p = cl_debug_alloc(cl_user(run), req, false);
+		if (cl_opt.valgrind)
+			cl_debug_quiet(false);
+		return p;
+	}
+	if (CL_UNLIKELY(cl_prof_on))
+		return refill_profiled(req, cls, size);
+
+	struct cl_bin *bin = &cl_tc.bin[cls];
+	struct cl_block *first = fill(bin, cls, size, batch(bin, cls, size), false);
 	if (!first) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	return cl_user(first);
+}
+
+bool cl_tcache_put_profiled(void *p)
+{
+	if (cl_tc.state != CL_TC_LIVE || (uintptr_t)p % CL_ALIGN != 0)
+		return false;
+	struct cl_block *b = cl_block_of(p);
+	size_t w = cl_word(b), size = w & CL_SIZE_MASK;
+	/* What the fast path takes, but marked CL_MARK_PROFILED only. */
+	if (!cl_tag_ok(b) || cl_marks(b) != CL_MARK_PROFILED || (w & CL_FLAGS & ~(size_t)CL_PREV_FREE) ||
+	    size > CL_SMALL_MAX || (uintptr_t)b->prev_free == cl_cache_key)
+		return false;
+	unsigned cls = cl_class_exact[size / CL_ALIGN];
+	if (cls == CL_NO_CLASS)
+		return false;
+	struct cl_bin *bin = &pc.side[cls];
+	if (bin->room == 0)
+		bin_full(bin, cls);
+	push(bin, b);
+	return true;
 }
 
 void cl_tcache_put_slow(struct cl_block *b)
@@ -403,7 +527,8 @@ void cl_tcache_put_slow(struct cl_block *b)
 		cl_arena_free(b);
 		return;
 	}
-	struct cl_bin *bin = &cl_tc.bin[cls];
+	/* Profiling: into the side list, which only refills take from. */
+	struct cl_bin *bin = CL_UNLIKELY(cl_prof_on) ? &pc.side[cls] : &cl_tc.bin[cls];
 	if (bin->room == 0)
 		bin_full(bin, cls);
 	push(bin, b);

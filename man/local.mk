@@ -13,6 +13,8 @@ man_function_pages = \
 	man/custom_mallinfo.3 \
 	man/custom_malloc_stats.3 \
 	man/custom_malloc_trim.3 \
+	man/custom_malloc_profile_dump.3 \
+	man/custom_heap_map.3 \
 	man/print_free_list.3
 man_link_pages = \
 	man/custom_free.3 \
