@@ -180,8 +180,15 @@ static int child_main(unsigned round)
 		return CHILD_HEAP;
 	return CHILD_OK;
 #endif
-	if (under_qemu())   /* see main */
-		return cl_heap_check() != 0 ? CHILD_HEAP : CHILD_OK;
+	/* Nor under qemu-user 7.2 (Debian 12): a thread created in the child of
+	 * a multi-threaded parent stops the emulator on its own assertion
+	 * (plugins/core.c: qemu_plugin_vcpu_init_hook), with glibc's malloc as
+	 * much as with ours; main() reports the check as skipped. */
+	if (emulator()) {
+		if (cl_heap_check() != 0)
+			return CHILD_HEAP;
+		return CHILD_OK;
+	}
 	pthread_t t;
 	void *ret;
 	if (pthread_create(&t, NULL, child_thread, (void *)(uintptr_t)(round + 1000)) != 0)
@@ -200,11 +207,6 @@ int main(void)
 	unsigned child_timeout = under_valgrind ? 120 : 60; /* loaded CI machines, ASan */
 	enum { THREADS = 4 };
 	const unsigned FORKS = under_valgrind ? 5 : 20;
-	/* qemu-user 7.2 aborts (an assertion in its own code) when a guest
-	 * with several threads forks: there, the parent forks alone. */
-	const unsigned nthreads = under_qemu() ? 0 : THREADS;
-	if (nthreads == 0)
-		diag("under qemu-user: forks of a single-threaded parent only");
 	pthread_t t[THREADS];
 
 	/* If the parent itself deadlocks, die rather than hang the suite. */
@@ -220,7 +222,7 @@ int main(void)
 		fill_pattern(inherited[i].p, 0, inherited[i].n, inherited[i].seed);
 	}
 
-	for (uintptr_t i = 0; i < nthreads; i++)
+	for (uintptr_t i = 0; i < THREADS; i++)
 		if (pthread_create(&t[i], NULL, busy, (void *)i))
 			bail("pthread_create failed");
 
@@ -260,9 +262,12 @@ int main(void)
 	}
 
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < nthreads; i++)
+	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	is_size((size_t)good_children, FORKS, "all %u children exited 0", FORKS);
+	if (emulator())
+		skip("a thread started in each child: %s cannot start one after a "
+		     "multi-threaded parent forked", emulator());
 	is_size(thread_errors, 0, "the parent's threads saw no corruption or failure");
 
 	int inherited_ok = 1;

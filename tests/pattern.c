@@ -9,12 +9,20 @@
 
 #include <string.h>
 
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-	       "the fill pattern assumes a little-endian machine");
-
 static uint64_t pat_word(uint64_t seed, size_t j)
 {
 	return seed + (uint64_t)(j + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+/* Word j as its 8 bytes lie in memory, little-endian on any machine, so
+ * that the word loops below agree with pat_byte() on big-endian too. */
+static uint64_t pat_stored(uint64_t seed, size_t j)
+{
+	uint64_t w = pat_word(seed, j);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
 }
 
 static unsigned char pat_byte(uint64_t seed, size_t i)
@@ -29,7 +37,7 @@ void fill_pattern(void *block, size_t from, size_t to, uint64_t seed)
 	for (; i < to && (i & 7); i++)
 		p[i] = pat_byte(seed, i);
 	for (; i + 8 <= to; i += 8) {
-		uint64_t w = pat_word(seed, i >> 3);
+		uint64_t w = pat_stored(seed, i >> 3);
 		memcpy(p + i, &w, 8);
 	}
 	for (; i < to; i++)
@@ -46,7 +54,7 @@ size_t check_pattern(const void *block, size_t from, size_t to, uint64_t seed)
 	for (; i + 8 <= to; i += 8) {
 		uint64_t w;
 		memcpy(&w, p + i, 8);
-		if (w != pat_word(seed, i >> 3))
+		if (w != pat_stored(seed, i >> 3))
 			break;
 	}
 	for (; i < to; i++)

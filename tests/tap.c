@@ -103,10 +103,24 @@ int done_testing(void)
 	return failed || (planned >= 0 && planned != count) ? 1 : 0;
 }
 
+const char *emulator(void)
+{
+	const char *e = getenv("CL_TEST_EMULATOR");
+	return e && *e ? e : NULL;
+}
+
 int under_qemu(void)
 {
 	const char *v = getenv("CL_UNDER_QEMU");
-	return v && *v && *v != '0';
+	return emulator() != NULL || (v && *v && *v != '0');
+}
+
+const char *rss_unreliable(void)
+{
+	const char *e = emulator();
+	if (e && strstr(e, " -p "))
+		return "under qemu-user with -p, RSS is mostly the emulator's own";
+	return NULL;
 }
 
 size_t rss_bytes(void)

@@ -25,13 +25,25 @@ void bail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* Prints the plan if none was given; returns the exit status. */
 int done_testing(void);
 
-/* Under qemu-user (CL_UNDER_QEMU=1, set by make check-cross): the
- * kernel's limits, page advice and fork of a threaded process concern the
+/* The emulator this program runs under, as the test harness of a cross
+ * build names it in CL_TEST_EMULATOR (for example "qemu-aarch64 -p 65536"),
+ * or NULL when it runs natively.  Heavy tests do fewer rounds under it, and
+ * a check of kernel behaviour the emulator does not reproduce skips, naming
+ * the emulator and what it lacks. */
+const char *emulator(void);
+/* Whether the program runs under qemu-user: emulator() names one, or
+ * CL_UNDER_QEMU=1 (for a program run by hand under qemu).  The kernel's
+ * limits, page advice and a fork of a threaded process then concern the
  * emulator, not the program, and the tests of those skip, saying so. */
 int under_qemu(void);
 
 /* Resident set size of this process in bytes, from /proc/self/statm. */
 size_t rss_bytes(void);
+/* Why rss_bytes() does not measure the program's own memory, or NULL.
+ * Under qemu-user given its own page size (-p) the emulator's memory
+ * moves RSS by megabytes: in tests/pool, 10 MiB stayed resident after the
+ * program had unmapped every byte it mapped (custom_mallinfo: 0). */
+const char *rss_unreliable(void);
 
 /* Run fn in a child process, with NAME=VALUE in its environment unless
  * name is NULL; its stderr is kept in err, newlines folded to '|'.

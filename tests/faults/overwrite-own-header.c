@@ -5,11 +5,13 @@
  */
 #include <calloc-lite.h>
 
+#include "header.h"
+
 int main(void)
 {
 	char *p = custom_malloc(48);
 	char *volatile before = p;
-	before[-2] ^= 0x40;        /* the header's tag */
+	before[(ptrdiff_t)HDR_TAG_AT - (ptrdiff_t)CL_HDR] ^= 0x40;   /* the header's tag */
 	custom_free(p);
 	return 0;
 }
