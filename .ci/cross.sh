@@ -15,18 +15,11 @@ export DEBIAN_FRONTEND=noninteractive
 TARGETS=${TARGETS:-"aarch64-linux-gnu aarch64-linux-gnu/65536 s390x-linux-gnu
 	powerpc64le-linux-gnu riscv64-linux-gnu i686-linux-gnu arm-linux-gnueabihf"}
 
-# Failures that have an open cause, each with it.  A listed target that
-# fails is reported and does not fail CI; one that passes is reported as
-# such (the cause may be intermittent): take it off the list once it is
-# fixed, and CI enforces it again.
-#  - s390x: since 169104e (arenas per CPU, cross-thread frees without the
-#    owner's lock) tests/threads fails in about two runs of three: after
-#    the thread churn custom_mallinfo's in_use is not 0 (1360 to 30928
-#    bytes), and at 169104e itself the program also died of SIGSEGV in
-#    cl_malloc_fast and bin_take (a corrupt thread-cache list).  aarch64,
-#    ppc64el, riscv64, i386 and armhf pass the same test; qemu-s390x's
-#    compare-and-swap passed a lock-free stack test of its own.
-KNOWN_FAILURES=${KNOWN_FAILURES-"s390x-linux-gnu"}
+# Failures that have an open cause, each with it (none at present).  A
+# listed target that fails is reported and does not fail CI; one that
+# passes is reported as such (the cause may be intermittent): take it off
+# the list once it is fixed, and CI enforces it again.
+KNOWN_FAILURES=${KNOWN_FAILURES-""}
 
 # Cross compilers and their C libraries under /usr/TRIPLET (Debian 12 has
 # no crossbuild-essential for riscv64), objdump for each, and qemu-user.

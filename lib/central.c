@@ -28,6 +28,8 @@ void cl_central_init(struct cl_arena *a)
 
 bool cl_central_put(struct cl_arena *a, struct cl_block *b, unsigned cls)
 {
+	if (CL_UNLIKELY(cls >= CL_CLASSES))
+		return false;   /* a block of no class: the pool takes it */
 	struct cl_central *z = &a->central[cls];
 	if (z->count >= z->cap || __atomic_load_n(&cl_live_caches, __ATOMIC_RELAXED) < 2)
 		return false;

@@ -99,14 +99,16 @@ static void batch_add(struct batch *B, struct cl_block *b)
 }
 
 /* The home blocks to their arena, whose lock is held: a central list
- * while it has room (unless to_pool), else the pool. */
+ * while it has room (unless to_pool), else the pool.  A bin can hold a
+ * block of no class: the last of a refill's run takes the remainder too
+ * small to keep (fill); that one goes to the pool. */
 static void batch_home_locked(struct batch *B, bool to_pool)
 {
 	struct cl_block *b = B->mine, *next;
 	for (; b; b = next) {
 		next = b->next_free;
 		unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
-		if (to_pool || !cl_central_put(B->home, b, cls))
+		if (to_pool || cls == CL_NO_CLASS || !cl_central_put(B->home, b, cls))
 			cl_pool_free(b);
 	}
 	B->mine = NULL;

@@ -123,6 +123,74 @@ static void *carve(void *arg)
 	return NULL;
 }
 
+/* The last block of a refill's run takes the remainder too small to keep,
+ * so a bin can hold a block of no class.  Flushed while two threads have
+ * caches, it must go to the pool: the central lists have no room for it
+ * (before the fix it was written past their end, over the arena's
+ * orphaned caches, and was lost). */
+static pthread_barrier_t hold;
+static void *idle_cache(void *arg)
+{
+	(void)arg;
+	custom_free(custom_malloc(16));   /* a live cache: two threads now */
+	pthread_barrier_wait(&hold);
+	pthread_barrier_wait(&hold);
+	return NULL;
+}
+
+static void test_classless_in_bin(void)
+{
+	pthread_t t;
+	pthread_barrier_init(&hold, NULL, 2);
+	pthread_create(&t, NULL, idle_cache, NULL);
+	pthread_barrier_wait(&hold);
+	struct cl_arena *a = cl_my_arena();
+	size_t odd_size = 1680;   /* between the classes 1664 and 1792 */
+	unsigned cls = cl_class_up[odd_size / CL_ALIGN];
+	ok(cl_class_exact[odd_size / CL_ALIGN] == CL_NO_CLASS && cl_class_size[cls] == 1792,
+	   "1680 bytes is no class (1792 is the next)");
+	cl_arena_lock(a);
+	struct cl_block *odd = cl_pool_alloc(a, odd_size, NULL);
+	/* What an orphaned cache leaves in its (unused) slot: a pointer.
+	 * Read as a central list past the end, it says "1 block of 64". */
+	a->orphan[0][0].head = (struct cl_block *)(uintptr_t)0x4000000001ull;
+	cl_arena_unlock(a);
+	struct cl_bin orphans_before[CL_ORPHANS][CL_CLASSES];
+	memcpy(orphans_before, a->orphan, sizeof orphans_before);
+	/* As fill() leaves it, in the bin of the class above: here at the
+	 * head of a bin that is full, so the next free flushes it first. */
+	struct cl_bin *bin = &cl_tc.bin[cls];
+	static char *q[400], *x[400];
+	int nq = 0, nx = 0, used = 0;
+	while (nq < 300)
+		q[nq++] = custom_malloc(1700);
+	while (bin->head && nx < 400)   /* the bin empty */
+		x[nx++] = custom_malloc(1700);
+	while (bin->room > 1 && used < nq)
+		custom_free(q[used++]);
+	odd->prev_free = (struct cl_block *)cl_cache_key;
+	odd->next_free = bin->head;
+	bin->head = odd;
+	bin->room--;
+	size_t in_use = mi().in_use;
+	custom_free(q[used++]);   /* the bin is full: flushed, the odd block first */
+	ok(memcmp(orphans_before, a->orphan, sizeof orphans_before) == 0,
+	   "flushing a bin that holds a block of no class leaves the arena's orphaned caches alone");
+	cl_arena_lock(a);
+	a->orphan[0][0].head = NULL;
+	cl_arena_unlock(a);
+	while (used < nq)
+		custom_free(q[used++]);
+	while (nx)
+		custom_free(x[--nx]);
+	ok(cl_tcache_holds(odd) == 0 && (uintptr_t)odd->prev_free != cl_cache_key,
+	   "and the block went to the pool (in use %zu -> %zu)", in_use, mi().in_use);
+	pthread_barrier_wait(&hold);
+	pthread_join(t, NULL);
+	custom_malloc_trim(0);
+	ok(cl_heap_check() == 0, "heap check clean");
+}
+
 static void test_arenas(void)
 {
 	pthread_barrier_t both;
@@ -214,6 +282,7 @@ int main(void)
 
 	test_consumer_bin();
 	test_arenas();
+	test_classless_in_bin();
 
 	/* Thread exit hands the cache back. */
 	custom_malloc_trim(0);

@@ -224,7 +224,7 @@ static void churn(size_t total)
 	   total, mapped_end, peak);
 	/* Threads spread over the arenas, so what is mapped moves up and
 	 * down by a chunk or two; a leak would make it climb. */
-	ok(peak <= peak_first + ((size_t)8 << 20),
+	ok(peak <= peak_first + 4 * cl_geo.chunk,
 	   "churn: mapped not growing (at most %zu in the first %zu threads, %zu in all %zu)",
 	   peak_first, half, peak, total);
 
