@@ -120,6 +120,9 @@ static inline unsigned cl_log2(size_t x)
  *   the previous block is in use these bytes belong to it (its last usable
  *   bytes), which is why a block of size S has S - CL_HDR + sizeof(size_t)
  *   usable bytes.
+ * Marks (CL_MARK_*): two bits of the tag flipped, set only while heap
+ *   profiling (profile.c): the block's free takes the slow path, and a
+ *   sampled block leaves the profile there.
  * next_free/prev_free: valid only while CL_FREE is set (pool free lists).
  *   While a block sits in a thread cache, next_free is the cache link and
  *   prev_free holds cl_cache_key, which is how free spots a block that is
@@ -194,8 +197,9 @@ static inline size_t cl_bsize(const struct cl_block *b) { return cl_word(b) & CL
 /* The tag of a header at b, the top 16 bits of word: bits 4-19 of the
  * address mixed with the secret (whose low 4 bits are 0, see cl_init).
  * Two instructions on the free fast path; a word that is not a header we
- * wrote (user data under a foreign or interior pointer) matches one time
- * in 65536, which a multiplicative hash would not improve on. */
+ * wrote (user data under a foreign or interior pointer) passes the fast
+ * path's test one time in 65536 and cl_tag_ok, which ignores the two mark
+ * bits, one time in 16384: a multiplicative hash would not do better. */
 static inline size_t cl_tag(const struct cl_block *b)
 {
 	return (size_t)(((uint64_t)(uintptr_t)b ^ cl_secret) << (CL_TAG_SHIFT - 4));
@@ -482,6 +486,25 @@ extern CL_TLS struct cl_tcache cl_tc;
 #define CL_CENTRAL_BYTES (8u << 10)
 #define CL_CENTRAL_SLOTS 64
 #define CL_ORPHANS 4
+
+/* Blocks on their way out of caches (flush.c): those of one arena (home),
+ * and the others grouped by arena for one remote push each. */
+#define CL_BATCH_GROUPS 8
+struct cl_batch {
+	struct cl_arena *home;
+	struct cl_block *mine;                 /* chained through next_free */
+	struct {
+		struct cl_arena *arena;
+		struct cl_block *first, *last;
+		size_t bytes;
+	} group[CL_BATCH_GROUPS];
+	unsigned groups;
+};
+void cl_batch_add(struct cl_batch *B, struct cl_block *b);
+void cl_batch_home_locked(struct cl_batch *B, bool to_pool);   /* home's lock held */
+void cl_batch_send(struct cl_batch *B);                         /* no lock held */
+void cl_batch_finish(struct cl_batch *B, bool to_pool);         /* both */
+void cl_bin_take(struct cl_bin *bin, unsigned keep, struct cl_batch *B);
 
 CL_NOINLINE void *cl_tcache_refill(size_t n);    /* malloc slow path, n small */
 void cl_tcache_put_slow(struct cl_block *b);      /* free slow path, b small */

@@ -46,102 +46,6 @@ static CL_TLS struct {
 	uint16_t given[CL_CLASSES];
 } pc;
 
-/* ------------------------------------------------------------ batches */
-
-/* Blocks on their way out of caches: those of one arena (home), and the
- * others grouped by arena for one remote push each. */
-#define GROUPS 8
-struct batch {
-	struct cl_arena *home;
-	struct cl_block *mine;                 /* chained through next_free */
-	struct {
-		struct cl_arena *arena;
-		struct cl_block *first, *last;
-		size_t bytes;
-	} group[GROUPS];
-	unsigned groups;
-};
-
-static void group_push(struct batch *B, unsigned g)
-{
-	cl_arena_remote(B->group[g].arena, B->group[g].first, B->group[g].last, B->group[g].bytes);
-	B->group[g] = B->group[--B->groups];
-}
-
-/* b (carrying the cache key) joins the batch; a full set of groups sends
- * one on its way first. */
-static void batch_add(struct batch *B, struct cl_block *b)
-{
-	struct cl_arena *a = cl_arena_of(b);
-	if (a == B->home) {
-		b->next_free = B->mine;
-		B->mine = b;
-		return;
-	}
-	unsigned g = 0;
-	while (g < B->groups && B->group[g].arena != a)
-		g++;
-	if (g == B->groups) {
-		if (g == GROUPS) {   /* send one on its way to make room */
-			group_push(B, 0);
-			g = B->groups;
-		}
-		B->group[g].arena = a;
-		B->group[g].first = B->group[g].last = NULL;
-		B->group[g].bytes = 0;
-		B->groups++;
-	}
-	b->next_free = B->group[g].first;
-	if (!B->group[g].last)
-		B->group[g].last = b;
-	B->group[g].first = b;
-	B->group[g].bytes += cl_bsize(b);
-}
-
-/* The home blocks to their arena, whose lock is held: a central list
- * while it has room (unless to_pool), else the pool.  A bin can hold a
- * block of no class: the last of a refill's run takes the remainder too
- * small to keep (fill); that one goes to the pool. */
-static void batch_home_locked(struct batch *B, bool to_pool)
-{
-	struct cl_block *b = B->mine, *next;
-	for (; b; b = next) {
-		next = b->next_free;
-		unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
-		if (to_pool || cls == CL_NO_CLASS || !cl_central_put(B->home, b, cls))
-			cl_pool_free(b);
-	}
-	B->mine = NULL;
-}
-
-/* The rest, with no lock held. */
-static void batch_send(struct batch *B)
-{
-	while (B->groups)
-		group_push(B, 0);
-}
-
-static void batch_finish(struct batch *B, bool to_pool)
-{
-	if (B->mine) {
-		cl_arena_lock(B->home);
-		batch_home_locked(B, to_pool);
-		cl_arena_unlock(B->home);
-	}
-	batch_send(B);
-}
-
-/* All but keep blocks of bin (this thread's or an orphan's) into B. */
-static void bin_take(struct cl_bin *bin, unsigned keep, struct batch *B)
-{
-	for (unsigned held = (unsigned)(bin->limit - bin->room); held > keep; held--) {
-		struct cl_block *b = bin->head;
-		bin->head = b->next_free;
-		bin->room++;
-		batch_add(B, b);
-	}
-}
-
 /* ------------------------------------------------------------ start, end */
 
 static void tc_thread_exit(void *arg)
@@ -150,26 +54,26 @@ static void tc_thread_exit(void *arg)
 	if (cl_tc.state != CL_TC_LIVE)
 		return;
 	struct cl_arena *a = cl_tc.arena;
-	struct batch B = { .home = a };
+	struct cl_batch B = { .home = a };
 	/* At most half full: each thread that adopts it adds its own frees,
 	 * and flushes half a bin when one fills.  While profiling, no cache
 	 * is kept: an adopted bin would hold blocks no refill counted. */
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
-		bin_take(&cl_tc.bin[c], cl_prof_on ? 0 : cl_tc.bin[c].limit / 2u, &B);
-		bin_take(&pc.side[c], 0, &B);
+		cl_bin_take(&cl_tc.bin[c], cl_prof_on ? 0 : cl_tc.bin[c].limit / 2u, &B);
+		cl_bin_take(&pc.side[c], 0, &B);
 		cl_tc.bin[c].refills = 0;
 	}
 	cl_arena_lock(a);
-	batch_home_locked(&B, false);
+	cl_batch_home_locked(&B, false);
 	bool kept = !cl_prof_on && a->orphans < CL_ORPHANS;
 	if (kept)
 		memcpy(a->orphan[a->orphans++], cl_tc.bin, sizeof a->orphan[0]);
 	cl_arena_unlock(a);
 	if (!kept) {
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			bin_take(&cl_tc.bin[c], 0, &B);
+			cl_bin_take(&cl_tc.bin[c], 0, &B);
 	}
-	batch_finish(&B, false);
+	cl_batch_finish(&B, false);
 	/* No room: a free later in this thread (another key's destructor)
 	 * must go to the pool, not into a cache nobody will drain. */
 	memset(cl_tc.bin, 0, sizeof cl_tc.bin);
@@ -263,9 +167,9 @@ static void bin_full(struct cl_bin *bin, unsigned cls)
 			lim /= 2;
 		keep = lim / 4;
 	}
-	struct batch B = { .home = cl_tc.arena };
-	bin_take(bin, keep, &B);
-	batch_finish(&B, false);
+	struct cl_batch B = { .home = cl_tc.arena };
+	cl_bin_take(bin, keep, &B);
+	cl_batch_finish(&B, false);
 	bin->room = (uint16_t)(lim - keep);
 	bin->limit = (uint16_t)lim;
 	bin->emptied = 0;
@@ -275,27 +179,27 @@ static void bin_full(struct cl_bin *bin, unsigned cls)
  * central lists, all to the pool. */
 void cl_tcache_drain_all(void)
 {
-	struct batch B = { .home = cl_my_arena() };
+	struct cl_batch B = { .home = cl_my_arena() };
 	if (cl_tc.state == CL_TC_LIVE)
 		for (unsigned c = 0; c < CL_CLASSES; c++) {
-			bin_take(&cl_tc.bin[c], 0, &B);
-			bin_take(&pc.side[c], 0, &B);
+			cl_bin_take(&cl_tc.bin[c], 0, &B);
+			cl_bin_take(&pc.side[c], 0, &B);
 			pc.given[c] = 0;
 		}
-	batch_finish(&B, true);
+	cl_batch_finish(&B, true);
 	unsigned n = cl_arena_count();
 	for (unsigned i = 0; i < n; i++) {
 		struct cl_arena *a = cl_arenas[i];
-		struct batch O = { .home = a };
+		struct cl_batch O = { .home = a };
 		cl_arena_lock(a);
 		while (a->orphans) {
 			a->orphans--;
 			for (unsigned c = 0; c < CL_CLASSES; c++)
-				bin_take(&a->orphan[a->orphans][c], 0, &O);
+				cl_bin_take(&a->orphan[a->orphans][c], 0, &O);
 		}
-		batch_home_locked(&O, true);
+		cl_batch_home_locked(&O, true);
 		cl_arena_unlock(a);
-		batch_send(&O);
+		cl_batch_send(&O);
 	}
 	/* Now that every batch has been sent: what the remote lists hold
 	 * (collected as each lock is taken) and the central lists. */
