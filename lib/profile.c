@@ -103,10 +103,20 @@ static CL_TLS struct {
 
 /* ------------------------------------------------------------ sampling */
 
+/* Threads seeded so far: a thread's seed must not repeat another's (a
+ * thread made after one that ended often has the same TLS address, and
+ * the same draws would sample every such thread alike). */
+static uint64_t seeds;
+
 static uint64_t next_random(void)
 {
-	if (CL_UNLIKELY(pt.rng == 0))   /* per thread: its TLS address mixes in */
-		pt.rng = (cl_secret ^ (uint64_t)(uintptr_t)&pt) * 0x2545f4914f6cdd1dull | 1;
+	if (CL_UNLIKELY(pt.rng == 0)) {
+		uint64_t n = __atomic_add_fetch(&seeds, 1, __ATOMIC_RELAXED);
+		uint64_t z = cl_secret ^ (n * 0x9e3779b97f4a7c15ull) ^ (uint64_t)(uintptr_t)&pt;
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;   /* splitmix64's finish */
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		pt.rng = (z ^ (z >> 31)) | 1;
+	}
 	pt.rng ^= pt.rng << 13;
 	pt.rng ^= pt.rng >> 7;
 	pt.rng ^= pt.rng << 17;
@@ -146,7 +156,10 @@ size_t cl_prof_quota(unsigned cls, size_t size)
 
 void cl_prof_consumed(unsigned cls, size_t bytes)
 {
-	pt.left[cls] = pt.left[cls] > bytes ? pt.left[cls] - bytes : 1;
+	/* 0: not drawn yet (a thread's first refill of the class), and no
+	 * sample is due; else the quota kept bytes under what was left. */
+	if (pt.left[cls] != 0)
+		pt.left[cls] = pt.left[cls] > bytes ? pt.left[cls] - bytes : 1;
 }
 
 void cl_prof_mark(struct cl_block *b, size_t marks)

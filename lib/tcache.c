@@ -56,22 +56,25 @@ static void tc_thread_exit(void *arg)
 	struct cl_arena *a = cl_tc.arena;
 	struct cl_batch B = { .home = a };
 	/* At most half full: each thread that adopts it adds its own frees,
-	 * and flushes half a bin when one fills.  While profiling, no cache
-	 * is kept: an adopted bin would hold blocks no refill counted. */
+	 * and flushes half a bin when one fills.  While profiling, what is
+	 * kept is the side lists (the bins hold blocks a refill counted as
+	 * allocated), and the next thread adopts them as its side lists. */
+	struct cl_bin *keep = cl_prof_on ? pc.side : cl_tc.bin;
 	for (unsigned c = 0; c < CL_CLASSES; c++) {
-		cl_bin_take(&cl_tc.bin[c], cl_prof_on ? 0 : cl_tc.bin[c].limit / 2u, &B);
-		cl_bin_take(&pc.side[c], 0, &B);
-		cl_tc.bin[c].refills = 0;
+		if (cl_prof_on)
+			cl_bin_take(&cl_tc.bin[c], 0, &B);
+		cl_bin_take(&keep[c], keep[c].limit / 2u, &B);
+		keep[c].refills = 0;
 	}
 	cl_arena_lock(a);
 	cl_batch_home_locked(&B, false);
-	bool kept = !cl_prof_on && a->orphans < CL_ORPHANS;
+	bool kept = a->orphans < CL_ORPHANS;
 	if (kept)
-		memcpy(a->orphan[a->orphans++], cl_tc.bin, sizeof a->orphan[0]);
+		memcpy(a->orphan[a->orphans++], keep, sizeof a->orphan[0]);
 	cl_arena_unlock(a);
 	if (!kept) {
 		for (unsigned c = 0; c < CL_CLASSES; c++)
-			cl_bin_take(&cl_tc.bin[c], 0, &B);
+			cl_bin_take(&keep[c], 0, &B);
 	}
 	cl_batch_finish(&B, false);
 	/* No room: a free later in this thread (another key's destructor)
@@ -124,8 +127,8 @@ static bool tc_live(void)
 	struct cl_arena *a = cl_arena_attach();
 	cl_tc.arena = a;
 	cl_arena_lock(a);
-	if (a->orphans)   /* (never while profiling: see tc_thread_exit) */
-		memcpy(cl_tc.bin, a->orphan[--a->orphans], sizeof a->orphan[0]);
+	if (a->orphans)   /* while profiling, as side lists: see tc_thread_exit */
+		memcpy(cl_prof_on ? pc.side : cl_tc.bin, a->orphan[--a->orphans], sizeof a->orphan[0]);
 	cl_arena_unlock(a);
 	cl_tc.state = CL_TC_LIVE;
 	/* Any non-NULL value makes the destructor run at thread exit. */

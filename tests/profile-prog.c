@@ -11,6 +11,8 @@
  *   profile-prog fork      the parent allocates from parent_site(), forks;
  *                          the child allocates from child_site()
  *   profile-prog threads   4 threads allocate from thread_site(), each 8 MiB
+ *   profile-prog short     2000 threads one after the other, each allocates
+ *                          16 x 64 B from short_site() and frees them
  *   profile-prog dumps DIR 4 threads allocate and each dumps 5 profiles to
  *                          DIR/t<i>-<k>.heap at once
  *   profile-prog leaks     10 MiB from leak_site() kept, 10 MiB from
@@ -111,6 +113,22 @@ NOINLINE void *thread_site(void *arg)
 	return NULL;
 }
 
+/* One of many short threads: a few small blocks each, not enough for a
+ * sample in most threads, so that the estimate is right only if every
+ * thread draws its own sampling intervals. */
+NOINLINE void *short_site(void *arg)
+{
+	void *p[16];
+	(void)arg;
+	for (int i = 0; i < 16; i++) {
+		p[i] = custom_malloc(64);
+		memset(p[i], 2, 64);
+	}
+	for (int i = 0; i < 16; i++)
+		custom_free(p[i]);
+	return NULL;
+}
+
 static const char *dump_dir;
 
 static void *dumper(void *arg)
@@ -180,6 +198,13 @@ int main(int argc, char **argv)
 		printf("child %d\n", (int)pid);
 	} else if (strcmp(mode, "threads") == 0) {
 		run_threads(thread_site, 4);
+	} else if (strcmp(mode, "short") == 0) {
+		for (int i = 0; i < 2000; i++) {
+			pthread_t t;
+			if (pthread_create(&t, NULL, short_site, NULL) != 0)
+				return 5;
+			pthread_join(t, NULL);
+		}
 	} else if (strcmp(mode, "dumps") == 0 && argc > 2) {
 		dump_dir = argv[2];
 		run_threads(dumper, 4);

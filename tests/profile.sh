@@ -97,6 +97,12 @@ run "$prog" threads >"$tmp/out" 2>"$tmp/err"
 t=$(mib thread_site "$(one_profile)")
 check 'near "$t" 32' "threads: 4 threads' thread_site holds $t MiB (truth: 32)"
 
+# --- many short threads: each must draw its own sampling intervals
+rm -f "$tmp"/p.*
+run "$prog" short >"$tmp/out" 2>"$tmp/err"
+sh=$(pp --text --alloc_space "$(one_profile)" | awk '$6 == "short_site" { print $1 }')
+check 'near "${sh:-none}" 1.95' "short threads: 2000 threads' short_site allocated ${sh:-no} MiB in all (truth: 2000 x 16 x 64 B = 1.95 MiB)"
+
 # --- dumps from 4 threads at once
 rm -f "$tmp"/p.*
 mkdir "$tmp/d"
