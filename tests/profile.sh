@@ -140,8 +140,15 @@ pid ${out##*pid }" ]' "without CALLOC_LITE_PROFILE, custom_malloc_profile_dump f
 rm -f "$tmp"/p.*
 env CALLOC_LITE_PROFILE="$tmp/p" CALLOC_LITE_PROFILE_RATE=lots CALLOC_LITE_PROFILE_SIGNAL=KILL \
 	CALLOC_LITE_PROFILE_LEAKS=maybe "$prog" two >"$tmp/out" 2>"$tmp/err"
-check '[ $? -eq 0 ] && [ "$(grep -c "^calloc-lite: ignoring CALLOC_LITE_PROFILE_" "$tmp/err")" -eq 3 ]' \
+rc=$?
+# Under make check-preload every process on the way (libtool's wrapper
+# shell too) loads the allocator and warns: count distinct warnings.
+w=$(grep "^calloc-lite: ignoring CALLOC_LITE_PROFILE_" "$tmp/err" | sort -u)
+check '[ $rc -eq 0 ] && [ "$(printf "%s\n" "$w" | grep -c .)" -eq 3 ] &&
+	case "$w" in *PROFILE_RATE*PROFILE_SIGNAL*|*PROFILE_SIGNAL*PROFILE_RATE*) ;; *) false ;; esac &&
+	case "$w" in *PROFILE_LEAKS*) ;; *) false ;; esac' \
 	"bad RATE, SIGNAL and LEAKS values: one warning each, and the program runs"
+printf '%s\n' "$w" | sed 's/^/# /'
 a=$(mib hundred_mib "$(one_profile)")
 check 'near "$a" 100' "and the profile is written at the default rate ($a MiB)"
 rm -f "$tmp"/p.*
