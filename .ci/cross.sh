@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 
 TARGETS=${TARGETS:-"aarch64-linux-gnu aarch64-linux-gnu/65536 s390x-linux-gnu
-	powerpc64le-linux-gnu riscv64-linux-gnu i686-linux-gnu arm-linux-gnueabihf"}
+	powerpc64le-linux-gnu riscv64-linux-gnu i686-linux-gnu arm-linux-gnueabihf
+	arm-linux-gnueabi"}
 
 # Failures that have an open cause, each with it (none at present).  A
 # listed target that fails is reported and does not fail CI; one that
@@ -26,7 +27,7 @@ KNOWN_FAILURES=${KNOWN_FAILURES-""}
 apt-get install -y -q --no-install-recommends qemu-user \
 	crossbuild-essential-arm64 crossbuild-essential-s390x \
 	crossbuild-essential-ppc64el crossbuild-essential-i386 \
-	crossbuild-essential-armhf \
+	crossbuild-essential-armhf crossbuild-essential-armel \
 	gcc-riscv64-linux-gnu libc6-dev-riscv64-cross binutils-riscv64-linux-gnu
 
 logs=$(mktemp -d /tmp/calloc-lite-cross.XXXXXX)
