@@ -358,9 +358,14 @@ static void write_profile(int fd, bool leaks)
 		cl_out_str(&o, ": ");
 		cl_out_dec(&o, b2);
 		cl_out_str(&o, "] @");
+		/* Every frame is a return address.  pprof takes one from all
+		 * but the first (gperftools' first is a PC inside its own
+		 * malloc, dropped by name): so that the first symbolises as
+		 * the call, not as what follows it (an inlined memset, say),
+		 * it is written less one here. */
 		for (uint32_t k = 0; k < s->depth; k++) {
 			cl_out_str(&o, " ");
-			cl_out_hex(&o, s->pc[k]);
+			cl_out_hex(&o, s->pc[k] - (k == 0));
 		}
 		cl_out_str(&o, "\n");
 	}
