@@ -5,7 +5,7 @@
  * chunks, free lists, central lists, orphaned caches and large-mapping
  * cache (struct cl_arena).  A thread is given an arena when its cache
  * starts: the one with the fewest live threads, or a new one while there
- * are fewer than the limit (four per CPU this process may run on, or
+ * are fewer than the limit (eight per CPU this process may run on, or
  * CALLOC_LITE_ARENAS); a single-threaded program has arena 0 only, which
  * is static.  The thread keeps it to the end, so its blocks lie together
  * in its arena's chunks whatever CPU it runs on.

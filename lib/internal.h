@@ -519,7 +519,7 @@ size_t cl_tcache_central_bytes(void);            /* in the central lists */
 /* Arenas (arena.c): the pool is split into arenas, each with its own  */
 /* lock, chunks, free lists, handed-back blocks and large-mapping cache. */
 
-/* Four arenas per CPU this process may run on (CALLOC_LITE_ARENAS
+/* Eight arenas per CPU this process may run on (CALLOC_LITE_ARENAS
  * sets the number), created when a thread first needs one: arena 0 is
  * static, the others are mapped.  A thread keeps the arena it was given
  * when its cache started (the one with the fewest threads), so its blocks
@@ -744,7 +744,7 @@ struct cl_options {
 	size_t mmap_threshold;   /* requests at or above go to own mappings */
 	size_t release_threshold;/* free runs this long are madvised away */
 	size_t arenas;           /* CALLOC_LITE_ARENAS: at most this many;
-	                            default, four per CPU we may run on */
+	                            default, eight per CPU we may run on */
 	size_t fail_after;       /* CALLOC_LITE_FAIL_AFTER: 0 = never */
 	uint64_t fail_chance;    /* CALLOC_LITE_FAIL_PROBABILITY in 2^-64ths:
 	                            0 = every call past fail_after fails */
