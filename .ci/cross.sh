@@ -58,7 +58,8 @@ for target in $TARGETS; do
 	# The failing checks and the target's own last word on it.
 	grep -E '^(FAIL|ERROR|XPASS):|^# (TOTAL|PASS|SKIP|FAIL|ERROR):|error:|^check-(cross|emulator):' "$log" |
 		head -40 || true
-	table="$table$(printf '%-28s %-50s %5ss' "$target" "$result" "$seconds")"$'\n'
+	tests=$(awk '/^# (TOTAL|PASS|SKIP):/ { v[$2] = $3 } END { printf "%d tests, %d pass, %d skip", v["TOTAL:"], v["PASS:"], v["SKIP:"] }' "$log")
+	table="$table$(printf '%-28s %-44s %-32s %5ss' "$target" "$result" "$tests" "$seconds")"$'\n'
 done
 rm -rf _cross
 
