@@ -241,6 +241,19 @@ static inline size_t bench_octave_range(uint64_t *s, size_t lo, size_t hi)
 	return bench_range(s, a, b);
 }
 
+/* The mix of a program's heap (release, rebuild): by count 70% of 16-512 B,
+ * 25% of 513 B-16 KiB, 5% of 16-256 KiB. */
+static inline size_t bench_heap_size(uint64_t *s)
+{
+	unsigned r = (unsigned)(bench_rand(s) % 100);
+
+	if (r < 70)
+		return bench_range(s, 16, 512);
+	if (r < 95)
+		return bench_range(s, 513, 16u << 10);
+	return bench_range(s, (16u << 10) + 1, 256u << 10);
+}
+
 /* Is argument i given (neither absent, "" nor "-")? */
 static BENCH_UNUSED int bench_has_arg(int argc, char **argv, int i)
 {

@@ -42,17 +42,6 @@ static size_t *order;
 static size_t count;
 static long calls;
 
-static size_t pick_size(uint64_t *rng)
-{
-	unsigned r = (unsigned)(bench_rand(rng) % 100);
-
-	if (r < 70)
-		return bench_range(rng, 16, 512);
-	if (r < 95)
-		return bench_range(rng, 513, 16u << 10);
-	return bench_range(rng, (16u << 10) + 1, 256u << 10);
-}
-
 static void shuffle(uint64_t *rng)
 {
 	for (size_t i = 0; i < count; i++)
@@ -75,7 +64,7 @@ static void build(uint64_t round, uint64_t *rng)
 		if (b->p)
 			continue;
 		if (round > 0)
-			b->n = pick_size(rng);
+			b->n = bench_heap_size(rng);
 		b->p = bench_malloc(b->n);
 		b->tag = round << 40 | i;
 		bench_stamp(b->p, b->n, b->tag, STRIDE);
@@ -116,7 +105,7 @@ int main(int argc, char **argv)
 				bench_fail("realloc of the block table failed");
 		}
 		blk[count].p = NULL;
-		blk[count].n = pick_size(&rng);
+		blk[count].n = bench_heap_size(&rng);
 		total += (double)blk[count++].n;
 	}
 	order = bench_malloc(count * sizeof *order);

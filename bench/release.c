@@ -28,17 +28,6 @@ static void **ptrs;
 static size_t *order;
 static size_t count;
 
-static size_t pick_size(uint64_t *rng)
-{
-	unsigned r = (unsigned)(bench_rand(rng) % 100);
-
-	if (r < 70)
-		return bench_range(rng, 16, 512);
-	if (r < 95)
-		return bench_range(rng, 513, 16u << 10);
-	return bench_range(rng, (16u << 10) + 1, 256u << 10);
-}
-
 static void allocate_all(uint64_t round)
 {
 	for (size_t i = 0; i < count; i++) {
@@ -86,7 +75,7 @@ int main(int argc, char **argv)
 			if (!sizes)
 				bench_fail("realloc of the size table failed");
 		}
-		sizes[count] = pick_size(&rng);
+		sizes[count] = bench_heap_size(&rng);
 		total += (double)sizes[count++];
 	}
 	ptrs = bench_malloc(count * sizeof *ptrs);
