@@ -50,13 +50,15 @@ void cl_batch_add(struct cl_batch *B, struct cl_block *b)
 /* The home blocks to their arena, whose lock is held: a central list
  * while it has room (unless to_pool), else the pool.  A bin can hold a
  * block of no class: the last of a refill's run takes the remainder too
- * small to keep (fill); that one goes to the pool. */
+ * small to keep (fill); that one goes to the pool.  In the largest
+ * class the remainder takes it past CL_SMALL_MAX, beyond the table. */
 void cl_batch_home_locked(struct cl_batch *B, bool to_pool)
 {
 	struct cl_block *b = B->mine, *next;
 	for (; b; b = next) {
 		next = b->next_free;
-		unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
+		size_t size = cl_bsize(b);
+		unsigned cls = size <= CL_SMALL_MAX ? cl_class_exact[size / CL_ALIGN] : CL_NO_CLASS;
 		if (to_pool || cls == CL_NO_CLASS || !cl_central_put(B->home, b, cls))
 			cl_pool_free(b);
 	}

@@ -464,7 +464,10 @@ bool cl_tcache_holds(struct cl_block *b)
 {
 	if (cl_tc.state != CL_TC_LIVE || cl_bsize(b) > CL_SMALL_MAX)
 		return false;
-	for (struct cl_block *c = cl_tc.bin[cl_class_exact[cl_bsize(b) / CL_ALIGN]].head; c; c = c->next_free)
+	unsigned cls = cl_class_exact[cl_bsize(b) / CL_ALIGN];
+	if (cls == CL_NO_CLASS)
+		return false;
+	for (struct cl_block *c = cl_tc.bin[cls].head; c; c = c->next_free)
 		if (c == b)
 			return true;
 	return false;

@@ -18,9 +18,17 @@ static const uint8_t regress1[] = {  /* trim on a slot holding a 0-byte block */
 	0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 };
 
+/* A bin's block of the largest class that took its refill's remainder
+ * (more than CL_SMALL_MAX bytes) looked up past the class table when it
+ * was flushed (UBSan, make fuzz). */
+static const uint8_t regress2[] = {
+	0x00, 0x37, 0x05, 0xff, 0xff, 0x21, 0xff,
+};
+
 int main(void)
 {
 	LLVMFuzzerTestOneInput(regress1, sizeof regress1);
+	LLVMFuzzerTestOneInput(regress2, sizeof regress2);
 	ok(1, "regression inputs replay clean");
 
 	/* Under an emulator each program costs four times as much, and this

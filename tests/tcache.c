@@ -211,6 +211,29 @@ static void test_arenas(void)
 	ok(cl_heap_check() == 0, "heap check clean");
 }
 
+/* In the largest class the remainder a run's last block takes puts it
+ * past CL_SMALL_MAX, beyond the class table: flushed, it must go to the
+ * pool without a class lookup (make fuzz found the read past the table,
+ * under UBSan; make check-asan catches it here). */
+static void test_oversize_in_batch(void)
+{
+	struct cl_arena *a = cl_my_arena();
+	size_t big = CL_SMALL_MAX + CL_ALIGN;
+	cl_arena_lock(a);
+	struct cl_block *b = cl_pool_alloc(a, big, NULL);
+	cl_arena_unlock(a);
+	ok(b && cl_bsize(b) > CL_SMALL_MAX, "a pool block of %zu bytes, over CL_SMALL_MAX", b ? cl_bsize(b) : 0);
+	if (!b)
+		return;
+	size_t central = cl_tcache_central_bytes(), in_use = mi().in_use;
+	struct cl_batch B = { .home = a, .mine = b };
+	b->next_free = NULL;
+	cl_batch_finish(&B, false);
+	ok(mi().in_use + big <= in_use, "flushed in a batch, it is freed (in use %zu -> %zu)", in_use, mi().in_use);
+	is_size(cl_tcache_central_bytes(), central, "into the pool, not a central list");
+	ok(cl_heap_check() == 0, "heap check clean");
+}
+
 int main(void)
 {
 	setenv("CALLOC_LITE_ARENAS", "4", 1);   /* whatever the CPUs here */
@@ -283,6 +306,7 @@ int main(void)
 	test_consumer_bin();
 	test_arenas();
 	test_classless_in_bin();
+	test_oversize_in_batch();
 
 	/* Thread exit hands the cache back. */
 	custom_malloc_trim(0);
